@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The driver socket server: a Unix stream socket upsd connects to, the NUT
+ * driver protocol (spec 4.3/4.4), and one bounded, non-blocking output
+ * buffer per client. It never blocks: a client whose buffer is full is
+ * dropped; a client that closed is dropped at once.
+ *
+ * It does not own a loop: the caller's poll loop asks for the fds it wants
+ * (sock_server_pollfds) and hands back the results (sock_server_handle).
+ */
+#ifndef SOCKSERVER_H
+#define SOCKSERVER_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "log.h"
+#include "nut_tokenizer.h"
+#include "state.h"
+
+#define SOCK_OUTBUF_DEFAULT	(256 * 1024)	/* per client; a full DUMPALL fits many times */
+
+/* TRACKING result codes (spec 4.3) */
+enum sock_cmd_result {
+	SOCK_CMD_HANDLED = 0,
+	SOCK_CMD_UNKNOWN = 1,
+	SOCK_CMD_INVALID = 2,
+	SOCK_CMD_FAILED = 3,
+	SOCK_CMD_CONVERSION_FAILED = 4,
+	SOCK_CMD_NO_REPLY = -1,	/* SET without a handler: NUT sends no TRACKING */
+};
+
+struct sock_client {
+	int fd;
+	struct tokenizer tok;
+	char *out;		/* pending output */
+	size_t outlen;
+	bool broadcast;		/* receives live broadcasts */
+	bool logout;		/* LOGOUT seen: flush, then close */
+	uint64_t logout_deadline_ms;
+	struct sock_client *next;
+};
+
+struct sock_handlers {
+	/* INSTCMD cmd [param]: return an enum sock_cmd_result. */
+	int (*instcmd)(void *ctx, const char *cmd, const char *param);
+	/* SET var value: return an enum sock_cmd_result. */
+	int (*setvar)(void *ctx, const char *var, const char *value);
+	void *ctx;
+};
+
+struct sock_server {
+	int listen_fd;
+	char path[108];
+	struct sock_client *clients;
+	size_t nclients;
+	size_t outbuf_limit;	/* bytes per client */
+	struct state_tree *st;
+	bool stale;		/* NUT starts stale until the first good read */
+	struct sock_handlers handlers;
+	const struct logger *log;	/* may be NULL in tests */
+	/* counters, for logs and tests */
+	unsigned long dropped_slow;
+	unsigned long dropped_closed;
+};
+
+/*
+ * Create the listener at path (unlink an old one, umask 0007, bind,
+ * chmod mode, listen). On failure -1 with err naming the path.
+ */
+int sock_server_open(struct sock_server *srv, const char *path, mode_t mode,
+		     struct state_tree *st, const struct sock_handlers *h,
+		     const struct logger *lg, char *err, size_t errlen);
+/* Close every client and the listener, unlink the socket path. */
+void sock_server_close(struct sock_server *srv);
+
+/* Number of pollfd slots sock_server_pollfds() may fill. */
+size_t sock_server_nfds(const struct sock_server *srv);
+/* Fill pfd[0..n-1]: the listener and every client (POLLIN, plus POLLOUT
+ * when output is pending). Returns n. */
+size_t sock_server_pollfds(const struct sock_server *srv, struct pollfd *pfd, size_t room);
+/* Process poll results for the n entries filled above. now_ms: monotonic. */
+void sock_server_handle(struct sock_server *srv, const struct pollfd *pfd, size_t n,
+			uint64_t now_ms);
+/* Earliest monotonic ms at which sock_server_handle must run again
+ * (LOGOUT close), or 0 for none. */
+uint64_t sock_server_next_deadline(const struct sock_server *srv);
+
+/* Feed bytes as if read from client c (used by handle(); public for tests). */
+void sock_server_client_input(struct sock_server *srv, struct sock_client *c,
+			      const char *buf, size_t len, uint64_t now_ms);
+
+/*
+ * Broadcasts to every client with broadcasts on; values are escaped exactly
+ * as in dumps. Each tries to write at once and queues what does not fit.
+ */
+void sock_broadcast_setinfo(struct sock_server *srv, const char *name);	/* current value from st */
+void sock_broadcast_delinfo(struct sock_server *srv, const char *name);
+void sock_broadcast_setflags(struct sock_server *srv, const char *name);
+void sock_broadcast_addcmd(struct sock_server *srv, const char *cmd);
+void sock_broadcast_delcmd(struct sock_server *srv, const char *cmd);
+/* DATAOK / DATASTALE only on a transition, as NUT. */
+void sock_server_set_stale(struct sock_server *srv, bool stale);
+
+/* Write out pending output to all clients, waiting at most timeout_ms in total
+ * (used just before exit so a TRACKING reply reaches its client). */
+void sock_server_flush(struct sock_server *srv, int timeout_ms);
+
+#endif
