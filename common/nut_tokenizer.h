@@ -9,6 +9,10 @@
  * '#' outside quotes starts a comment; '#' inside quotes is a parse error;
  * '=' outside quotes is a word of its own; only bytes 0x20-0x7E (plus the
  * separators) are kept; at most TOK_MAX_WORDS words of TOK_MAX_WORDLEN bytes.
+ * As in NUT, a '"' opens quotes only at the start of a word (inside a word it
+ * is kept), a closing '"' ends the word, and a LF inside quotes is dropped
+ * (the quoted word goes on to the next line). words[] stays valid until the
+ * next tok_feed()/tok_finish().
  */
 #ifndef NUT_TOKENIZER_H
 #define NUT_TOKENIZER_H
@@ -27,14 +31,21 @@ enum tok_result {
 struct tokenizer {
 	char words[TOK_MAX_WORDS][TOK_MAX_WORDLEN + 1];
 	size_t nwords;
-	unsigned line;		/* physical line (1-based) where the last line began */
-	unsigned cur_line;	/* physical line of the byte being fed */
+	/*
+	 * Physical line (1-based) where the last line began; after TOK_ERROR
+	 * the line of the error (of the opening quote for an unterminated one).
+	 */
+	unsigned line;
+	unsigned cur_line;	/* physical line of the next byte to be fed */
 	char errmsg[160];
+	int dropped_chars;	/* bytes outside 0x20-0x7E dropped since tok_init */
 	/* private parser state */
 	int state;
 	size_t wordlen;
 	int word_started;
-	int dropped_chars;
+	int line_open;		/* a logical line has begun */
+	int line_done;		/* TOK_LINE/TOK_ERROR returned: clear on next byte */
+	unsigned quote_line;	/* where the open quote began */
 };
 
 void tok_init(struct tokenizer *tok);

@@ -36,11 +36,13 @@ enum sock_cmd_result {
 struct sock_client {
 	int fd;
 	struct tokenizer tok;
-	char *out;		/* pending output */
+	char *out;		/* pending output is out[outoff .. outoff+outlen) */
 	size_t outlen;
+	size_t outoff, outcap;
 	bool broadcast;		/* receives live broadcasts */
 	bool logout;		/* LOGOUT seen: flush, then close */
 	uint64_t logout_deadline_ms;
+	bool dead;		/* closed; unlinked and freed by the next handle() */
 	struct sock_client *next;
 };
 
@@ -62,6 +64,12 @@ struct sock_server {
 	bool stale;		/* NUT starts stale until the first good read */
 	struct sock_handlers handlers;
 	const struct logger *log;	/* may be NULL in tests */
+	/* accept() out of descriptors: listener not polled until a client
+	 * leaves or accept_retry_ms passes; logged once per episode */
+	bool accept_paused;
+	bool accept_err_logged;
+	uint64_t accept_retry_ms;
+	size_t ndead;		/* dead clients awaiting unlink */
 	/* counters, for logs and tests */
 	unsigned long dropped_slow;
 	unsigned long dropped_closed;

@@ -30,15 +30,20 @@ struct upsconf {
 };
 
 /*
- * Parse text (name is used in messages, e.g. "ups.conf").
- * Syntax errors are fatal: 0 on success, -1 with err = "NAME:LINE: what".
+ * Parse text (name is used in messages, e.g. "ups.conf", and kept as path).
+ * conf needs no initialisation. Syntax errors are fatal: 0 on success, -1
+ * with err = "NAME:LINE: what" and conf left empty (nothing to free).
  * Errors: parse errors of the tokenizer, a line of 2 words or of 3+ words
  * whose second is not '=', words after the value, "[" header not closed or
- * empty, a duplicate section.
+ * empty, a duplicate section, a name that is '=' or "".
+ * Repeated keys are all kept, in file order (NUT: the last one wins).
  */
 int upsconf_parse(struct upsconf *conf, const char *name, const char *text,
 		  size_t len, char *err, size_t errlen);
-/* Read and parse a file; a missing file is an error naming the path. */
+/*
+ * Read and parse a file; messages use the path as given ("PATH:LINE: ...");
+ * a missing file is "cannot open PATH: No such file or directory".
+ */
 int upsconf_load(struct upsconf *conf, const char *path, char *err, size_t errlen);
 void upsconf_free(struct upsconf *conf);
 

@@ -49,7 +49,16 @@ struct cable_profile {
 /* The table entry for type, or NULL when type is not 0..23. */
 const struct cable_profile *cable_profile_get(int type);
 
-/* Parse an upstype value strictly: decimal digits only, 0..23.
+/* What SD does, by the classes of spec 1.3. */
+enum cable_sd_kind {
+	CABLE_SD_LINES,		/* TIOCMSET the mask (then hold sdtime) */
+	CABLE_SD_DROP_ALL,	/* mask 0: TIOCMSET 0, every output low */
+	CABLE_SD_BREAK,		/* exactly ML_ST: send a serial BREAK */
+	CABLE_SD_UNSUPPORTED,	/* SD_UNSUPPORTED: no shutdown, an error */
+};
+enum cable_sd_kind cable_sd_kind(int sd);
+
+/* Parse an upstype value strictly: decimal digits only, 0..23 (NULL = "").
  * -1 with err like "upstype '24' is not a valid UPS type (0-23)". */
 int cable_parse_upstype(const char *value, int *type, char *err, size_t errlen);
 
@@ -57,6 +66,8 @@ int cable_parse_upstype(const char *value, int *type, char *err, size_t errlen);
  * Output override (var is "CP" or "SD", used in messages). value is a list of
  * words separated by '+', ',' or white space: DTR, RTS, ST, each optionally
  * prefixed by '-' ("not this line"), or 'none'/'NULL' alone (mask 0).
+ * Names are case-sensitive (a near miss gets a "did you mean" hint); a
+ * repeated name is harmless. On error *mask is left alone.
  * Errors (return -1, err names the bad word and the variable): empty value,
  * an input name (CTS, DCD, RNG, DSR), an unknown word, none mixed with names,
  * the same line both set and cleared.

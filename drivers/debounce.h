@@ -13,8 +13,11 @@
  *  - entering the critical state (LB and OB both published, which makes
  *    upsmon shut the host down) also requires the raw OB and raw LB to have
  *    both held, together, for the DB_LB delay; until then both keep their
- *    previously published values;
+ *    previously published values (OB alone may still be published first,
+ *    e.g. "OL" -> "OB" -> "LB OB" when OB and LB arrive together);
  *  - delay 0 publishes at once (NUT's behaviour).
+ * debounce_update() first publishes what was due by now under the previous
+ * raw conditions, then applies the new ones, so a late call loses nothing.
  */
 #ifndef DEBOUNCE_H
 #define DEBOUNCE_H
@@ -51,7 +54,8 @@ struct debounce {
 void debounce_config_defaults(struct debounce_config *cfg);
 
 /* First read: publishes raw at once, except that a critical first read (LB
- * and OB) publishes OB alone and lets LB confirm for DB_LB. */
+ * and OB) publishes OB alone and lets LB confirm for DB_LB (if nonzero).
+ * Zeroes the counters; starting on battery counts no transfer. */
 void debounce_init(struct debounce *db, const struct debounce_config *cfg,
 		   const struct ups_conditions *raw, uint64_t now_ms);
 
@@ -89,8 +93,9 @@ void flap_init(struct flap_detector *fd);
 /*
  * Record the input lines that changed between old_bits and new_bits at now.
  * Returns a mask of (1 << flap_line) for lines that just became flapping
- * (to be logged once). A line stops flapping after window_ms without a change
- * (checked here and in flap_expire()).
+ * (to be logged once): count changes with the first at most window_ms before
+ * the last. A line stops flapping after window_ms without a change (checked
+ * here and in flap_expire()). count is clamped to 2..FLAP_MAX_COUNT.
  */
 unsigned flap_note(struct flap_detector *fd, const struct flap_config *cfg,
 		   unsigned old_bits, unsigned new_bits, uint64_t now_ms);

@@ -1,0 +1,983 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The driver socket server: listener, per-client tokenizer and bounded
+ * output buffer, the NUT driver socket commands and the broadcasts.
+ *
+ * Clients live in a singly linked list in pollfd order. A client is never
+ * freed while someone may still walk the list (a handler can broadcast and
+ * so drop clients while input of another client is being processed): it is
+ * marked dead, its fd closed and nclients lowered at once, and it is
+ * unlinked and freed at the end of the next sock_server_handle().
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockserver.h"
+
+#define SOCK_READ_SIZE		4096
+#define SOCK_LISTEN_BACKLOG	16
+#define SOCK_LOGOUT_GRACE_MS	1000
+#define SOCK_ACCEPT_RETRY_MS	1000
+#define SOCK_ACCEPT_BURST	64	/* accepts per handle() call */
+
+/* ---- logging (the logger is optional) ---------------------------------- */
+
+static void sock_log(const struct sock_server *srv, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void sock_debug(const struct sock_server *srv, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void sock_log(const struct sock_server *srv, int prio, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!srv->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_msg(srv->log, prio, "%s", msg);
+}
+
+static void sock_debug(const struct sock_server *srv, int level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!srv->log || srv->log->debug < level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_debug(srv->log, level, "%s", msg);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- a growable string for formatting replies -------------------------- */
+
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+	bool failed;		/* out of memory: the text is incomplete */
+};
+
+static void sb_reserve(struct strbuf *sb, size_t more)
+{
+	size_t ncap;
+	char *p;
+
+	if (sb->failed || sb->len + more + 1 <= sb->cap)
+		return;
+	ncap = sb->cap ? sb->cap : 256;
+	while (ncap < sb->len + more + 1)
+		ncap *= 2;
+	p = realloc(sb->buf, ncap);
+	if (!p) {
+		sb->failed = true;
+		return;
+	}
+	sb->buf = p;
+	sb->cap = ncap;
+}
+
+static void sb_printf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_printf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		sb->failed = true;
+		return;
+	}
+	sb_reserve(sb, (size_t)n);
+	if (sb->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb->len += (size_t)n;
+}
+
+static void sb_free(struct strbuf *sb)
+{
+	free(sb->buf);
+	memset(sb, 0, sizeof(*sb));
+}
+
+/* ---- protocol lines ----------------------------------------------------- */
+
+/* A value in quotes, escaped the same way in dumps and broadcasts. */
+static void fmt_quoted(struct strbuf *sb, const char *value)
+{
+	char probe[1];
+	size_t need = tok_encode(probe, sizeof(probe), value);
+
+	sb_reserve(sb, need + 2);
+	if (sb->failed)
+		return;
+	sb->buf[sb->len++] = '"';
+	tok_encode(sb->buf + sb->len, need + 1, value);
+	sb->len += need;
+	sb->buf[sb->len++] = '"';
+	sb->buf[sb->len] = '\0';
+}
+
+static void fmt_setinfo(struct strbuf *sb, const struct st_var *v)
+{
+	sb_printf(sb, "SETINFO %s ", v->name);
+	fmt_quoted(sb, v->value);
+	sb_printf(sb, "\n");
+}
+
+/* "SETFLAGS name [RW] [STRING] [NUMBER]": bare for an immutable-only var. */
+static void fmt_setflags(struct strbuf *sb, const struct st_var *v)
+{
+	char words[64];
+
+	state_flags_words(v->flags, words, sizeof(words));
+	sb_printf(sb, "SETFLAGS %s%s%s\n", v->name, words[0] ? " " : "", words);
+}
+
+static void fmt_node(struct strbuf *sb, const struct st_var *v)
+{
+	fmt_setinfo(sb, v);
+	if (v->aux != 0)
+		sb_printf(sb, "SETAUX %s %ld\n", v->name, v->aux);
+	if (v->flags != 0)
+		fmt_setflags(sb, v);
+}
+
+static void fmt_dump_start(struct strbuf *sb, const struct sock_server *srv)
+{
+	if (srv->stale)
+		sb_printf(sb, "DATASTALE\n");
+}
+
+static void fmt_dump_end(struct strbuf *sb, const struct sock_server *srv)
+{
+	if (!srv->stale)
+		sb_printf(sb, "DATAOK\n");
+	sb_printf(sb, "DUMPDONE\n");
+}
+
+/* A tracking id goes out as the word it came in as; quoted only if needed. */
+static void fmt_tracking(struct strbuf *sb, const char *id, int result)
+{
+	if (id[0] && !strpbrk(id, " \t\r\n\"\\#="))
+		sb_printf(sb, "TRACKING %s", id);
+	else {
+		sb_printf(sb, "TRACKING ");
+		fmt_quoted(sb, id);
+	}
+	sb_printf(sb, " %d\n", result);
+}
+
+/* ---- clients: output ----------------------------------------------------- */
+
+static void client_kill(struct sock_server *srv, struct sock_client *c)
+{
+	close(c->fd);
+	c->dead = true;
+	srv->nclients--;
+	srv->ndead++;
+	/* a descriptor is free again: let accept() try */
+	srv->accept_paused = false;
+}
+
+static void client_drop_closed(struct sock_server *srv, struct sock_client *c, const char *why)
+{
+	if (c->dead)
+		return;
+	sock_debug(srv, 2, "socket client fd %d gone: %s", c->fd, why);
+	srv->dropped_closed++;
+	client_kill(srv, c);
+}
+
+static void client_drop_slow(struct sock_server *srv, struct sock_client *c, size_t more)
+{
+	sock_log(srv, LOG_WARNING,
+		 "dropping socket client fd %d: %zu bytes of output pending, %zu more exceed the limit of %zu",
+		 c->fd, c->outlen, more, srv->outbuf_limit);
+	srv->dropped_slow++;
+	client_kill(srv, c);
+}
+
+/* Queue bytes after the pending output; false if the client was dropped. */
+static bool client_queue(struct sock_server *srv, struct sock_client *c,
+			 const char *data, size_t len)
+{
+	size_t ncap;
+	char *p;
+
+	if (c->outlen + len > srv->outbuf_limit) {
+		client_drop_slow(srv, c, len);
+		return false;
+	}
+	if (c->outoff && c->outoff + c->outlen + len > c->outcap) {
+		memmove(c->out, c->out + c->outoff, c->outlen);
+		c->outoff = 0;
+	}
+	if (c->outlen + len > c->outcap) {
+		ncap = c->outcap ? c->outcap : 4096;
+		while (ncap < c->outlen + len)
+			ncap *= 2;
+		p = realloc(c->out, ncap);
+		if (!p) {
+			client_drop_slow(srv, c, len);
+			return false;
+		}
+		c->out = p;
+		c->outcap = ncap;
+	}
+	memcpy(c->out + c->outoff + c->outlen, data, len);
+	c->outlen += len;
+	return true;
+}
+
+/* One non-blocking send; returns bytes written, or -1 if the client was dropped. */
+static ssize_t client_write(struct sock_server *srv, struct sock_client *c,
+			    const char *data, size_t len)
+{
+	ssize_t w = send(c->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+	if (w >= 0)
+		return w;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	client_drop_closed(srv, c, strerror(errno));
+	return -1;
+}
+
+/* Send now what the socket takes, queue the rest (in order after any pending). */
+static void client_send(struct sock_server *srv, struct sock_client *c,
+			const char *data, size_t len)
+{
+	ssize_t w = 0;
+
+	if (c->dead || len == 0)
+		return;
+	if (c->outlen == 0) {
+		w = client_write(srv, c, data, len);
+		if (w < 0 || (size_t)w == len)
+			return;
+	}
+	client_queue(srv, c, data + w, len - (size_t)w);
+}
+
+static void client_send_sb(struct sock_server *srv, struct sock_client *c, struct strbuf *sb)
+{
+	if (sb->failed) {
+		sock_log(srv, LOG_ERR, "out of memory formatting a reply for socket client fd %d", c->fd);
+		return;
+	}
+	client_send(srv, c, sb->buf, sb->len);
+}
+
+static void client_flush_pending(struct sock_server *srv, struct sock_client *c)
+{
+	ssize_t w;
+
+	if (c->dead || c->outlen == 0)
+		return;
+	w = client_write(srv, c, c->out + c->outoff, c->outlen);
+	if (w <= 0)
+		return;
+	c->outoff += (size_t)w;
+	c->outlen -= (size_t)w;
+	if (c->outlen == 0)
+		c->outoff = 0;
+}
+
+/* ---- broadcasts --------------------------------------------------------- */
+
+static void broadcast(struct sock_server *srv, struct strbuf *sb)
+{
+	struct sock_client *c;
+
+	if (sb->failed) {
+		sock_log(srv, LOG_ERR, "out of memory formatting a broadcast");
+		return;
+	}
+	for (c = srv->clients; c; c = c->next)
+		if (!c->dead && c->broadcast)
+			client_send(srv, c, sb->buf, sb->len);
+}
+
+void sock_broadcast_setinfo(struct sock_server *srv, const char *name)
+{
+	const struct st_var *v = state_find(srv->st, name);
+	struct strbuf sb = { 0 };
+
+	if (!v)
+		return;
+	fmt_setinfo(&sb, v);
+	broadcast(srv, &sb);
+	sb_free(&sb);
+}
+
+void sock_broadcast_delinfo(struct sock_server *srv, const char *name)
+{
+	struct strbuf sb = { 0 };
+
+	sb_printf(&sb, "DELINFO %s\n", name);
+	broadcast(srv, &sb);
+	sb_free(&sb);
+}
+
+void sock_broadcast_setflags(struct sock_server *srv, const char *name)
+{
+	const struct st_var *v = state_find(srv->st, name);
+	struct strbuf sb = { 0 };
+
+	if (!v)
+		return;
+	fmt_setflags(&sb, v);
+	broadcast(srv, &sb);
+	sb_free(&sb);
+}
+
+void sock_broadcast_addcmd(struct sock_server *srv, const char *cmd)
+{
+	struct strbuf sb = { 0 };
+
+	sb_printf(&sb, "ADDCMD %s\n", cmd);
+	broadcast(srv, &sb);
+	sb_free(&sb);
+}
+
+void sock_broadcast_delcmd(struct sock_server *srv, const char *cmd)
+{
+	struct strbuf sb = { 0 };
+
+	sb_printf(&sb, "DELCMD %s\n", cmd);
+	broadcast(srv, &sb);
+	sb_free(&sb);
+}
+
+void sock_server_set_stale(struct sock_server *srv, bool stale)
+{
+	struct strbuf sb = { 0 };
+
+	if (srv->stale == stale)
+		return;
+	srv->stale = stale;
+	sb_printf(&sb, stale ? "DATASTALE\n" : "DATAOK\n");
+	broadcast(srv, &sb);
+	sb_free(&sb);
+}
+
+/* ---- commands from clients ---------------------------------------------- */
+
+struct sock_request {
+	struct sock_server *srv;
+	struct sock_client *c;
+	char (*arg)[TOK_MAX_WORDLEN + 1];
+	size_t nargs;
+	uint64_t now_ms;
+};
+
+static bool cmd_dumpall(struct sock_request *rq)
+{
+	const struct state_tree *st = rq->srv->st;
+	struct strbuf sb = { 0 };
+	size_t i;
+
+	fmt_dump_start(&sb, rq->srv);
+	for (i = 0; i < st->nvars; i++)
+		fmt_node(&sb, &st->vars[i]);
+	for (i = 0; i < st->ncmds; i++)
+		sb_printf(&sb, "ADDCMD %s\n", st->cmds[i]);
+	fmt_dump_end(&sb, rq->srv);
+	client_send_sb(rq->srv, rq->c, &sb);
+	sb_free(&sb);
+	return true;
+}
+
+static void dump_one(struct sock_request *rq, const char *name)
+{
+	const struct st_var *v = state_find(rq->srv->st, name);
+	struct strbuf sb = { 0 };
+
+	fmt_dump_start(&sb, rq->srv);
+	if (v)
+		fmt_node(&sb, v);
+	fmt_dump_end(&sb, rq->srv);
+	client_send_sb(rq->srv, rq->c, &sb);
+	sb_free(&sb);
+}
+
+static bool cmd_dumpstatus(struct sock_request *rq)
+{
+	dump_one(rq, "ups.status");
+	return true;
+}
+
+static bool cmd_dumpvalue(struct sock_request *rq)
+{
+	if (rq->nargs < 2)
+		return false;
+	dump_one(rq, rq->arg[1]);
+	return true;
+}
+
+static void reply(struct sock_request *rq, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void reply(struct sock_request *rq, const char *fmt, ...)
+{
+	char line[128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		client_send(rq->srv, rq->c, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+static bool cmd_ping(struct sock_request *rq)
+{
+	reply(rq, "PONG\n");
+	return true;
+}
+
+static bool cmd_getpid(struct sock_request *rq)
+{
+	reply(rq, "PID %ld\n", (long)getpid());
+	return true;
+}
+
+static bool cmd_logout(struct sock_request *rq)
+{
+	reply(rq, "OK Goodbye\n");
+	rq->c->logout = true;
+	rq->c->logout_deadline_ms = rq->now_ms + SOCK_LOGOUT_GRACE_MS;
+	return true;
+}
+
+static bool cmd_nobroadcast(struct sock_request *rq)
+{
+	rq->c->broadcast = false;
+	return true;
+}
+
+static bool cmd_broadcast(struct sock_request *rq)
+{
+	rq->c->broadcast = rq->nargs < 2 || strtol(rq->arg[1], NULL, 10) >= 1;
+	return true;
+}
+
+static void send_tracking(struct sock_request *rq, const char *id, int result)
+{
+	struct strbuf sb = { 0 };
+
+	if (!id || result == SOCK_CMD_NO_REPLY)
+		return;
+	fmt_tracking(&sb, id, result);
+	client_send_sb(rq->srv, rq->c, &sb);
+	sb_free(&sb);
+}
+
+static bool is_tracking(const char *word)
+{
+	return strcasecmp(word, "TRACKING") == 0;
+}
+
+/* INSTCMD <cmd> [<param>] [TRACKING <id>]: 2, 3, 4 or 5 words (spec 4.4). */
+static bool cmd_instcmd(struct sock_request *rq)
+{
+	struct sock_server *srv = rq->srv;
+	const char *param = NULL, *id = NULL;
+	int result;
+
+	switch (rq->nargs) {
+	case 2:
+		break;
+	case 3:
+		param = rq->arg[2];
+		break;
+	case 4:
+		if (!is_tracking(rq->arg[2]))
+			goto malformed;
+		id = rq->arg[3];
+		break;
+	case 5:
+		if (!is_tracking(rq->arg[3]))
+			goto malformed;
+		param = rq->arg[2];
+		id = rq->arg[4];
+		break;
+	default:
+		goto malformed;
+	}
+	if (srv->handlers.instcmd) {
+		result = srv->handlers.instcmd(srv->handlers.ctx, rq->arg[1], param);
+	} else {
+		sock_log(srv, LOG_NOTICE, "Got INSTCMD '%s', but driver lacks a handler", rq->arg[1]);
+		result = SOCK_CMD_UNKNOWN;
+	}
+	send_tracking(rq, id, result);
+	return true;
+malformed:
+	sock_log(srv, LOG_NOTICE, "Malformed INSTCMD request");
+	return false;
+}
+
+/* SET <var> <value> [TRACKING <id>]: at least 3 words; with 5, arg[3] is TRACKING. */
+static bool cmd_set(struct sock_request *rq)
+{
+	struct sock_server *srv = rq->srv;
+	const char *id = NULL;
+	int result;
+
+	if (rq->nargs < 3)
+		return false;
+	if (rq->nargs == 5) {
+		if (!is_tracking(rq->arg[3])) {
+			sock_log(srv, LOG_NOTICE, "Got SET %s with unsupported parameters", rq->arg[1]);
+			return false;
+		}
+		id = rq->arg[4];
+	}
+	if (srv->handlers.setvar) {
+		result = srv->handlers.setvar(srv->handlers.ctx, rq->arg[1], rq->arg[2]);
+	} else {
+		sock_log(srv, LOG_NOTICE, "Got SET %s, but driver lacks a handler", rq->arg[1]);
+		result = SOCK_CMD_NO_REPLY;
+	}
+	send_tracking(rq, id, result);
+	return true;
+}
+
+static const struct sock_command {
+	const char *name;
+	bool (*run)(struct sock_request *rq);	/* false: not understood */
+} sock_commands[] = {
+	{ "DUMPALL", cmd_dumpall },
+	{ "DUMPSTATUS", cmd_dumpstatus },
+	{ "DUMPVALUE", cmd_dumpvalue },
+	{ "PING", cmd_ping },
+	{ "GETPID", cmd_getpid },
+	{ "LOGOUT", cmd_logout },
+	{ "NOBROADCAST", cmd_nobroadcast },
+	{ "BROADCAST", cmd_broadcast },
+	{ "INSTCMD", cmd_instcmd },
+	{ "SET", cmd_set },
+};
+
+static void log_unknown(struct sock_request *rq)
+{
+	char words[512];
+	size_t len = 0, i;
+
+	words[0] = '\0';
+	for (i = 0; i < rq->nargs && len < sizeof(words); i++)
+		len += (size_t)snprintf(words + len, sizeof(words) - len, "%s'%s'",
+					i ? " " : "", rq->arg[i]);
+	sock_log(rq->srv, LOG_INFO, "Unknown command on socket: %s",
+		 rq->nargs ? words : "(empty line)");
+}
+
+static void client_command(struct sock_server *srv, struct sock_client *c, uint64_t now_ms)
+{
+	struct sock_request rq = {
+		.srv = srv, .c = c, .arg = c->tok.words, .nargs = c->tok.nwords, .now_ms = now_ms,
+	};
+	size_t i;
+
+	if (rq.nargs > 0) {
+		for (i = 0; i < sizeof(sock_commands) / sizeof(sock_commands[0]); i++) {
+			if (strcasecmp(rq.arg[0], sock_commands[i].name) != 0)
+				continue;
+			if (sock_commands[i].run(&rq))
+				return;
+			break;
+		}
+	}
+	log_unknown(&rq);
+}
+
+void sock_server_client_input(struct sock_server *srv, struct sock_client *c,
+			      const char *buf, size_t len, uint64_t now_ms)
+{
+	size_t i;
+
+	for (i = 0; i < len && !c->dead && !c->logout; i++) {
+		switch (tok_feed(&c->tok, buf[i])) {
+		case TOK_MORE:
+			break;
+		case TOK_LINE:
+			client_command(srv, c, now_ms);
+			break;
+		case TOK_ERROR:
+			/* as NUT: the rest of this read is dropped */
+			sock_log(srv, LOG_NOTICE, "Parse error on socket: %s (client fd %d)",
+				 c->tok.errmsg, c->fd);
+			tok_reset(&c->tok);
+			return;
+		}
+	}
+}
+
+/* ---- clients: events ------------------------------------------------------ */
+
+static void client_read(struct sock_server *srv, struct sock_client *c, uint64_t now_ms)
+{
+	char buf[SOCK_READ_SIZE];
+	ssize_t r = read(c->fd, buf, sizeof(buf));
+
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			client_drop_closed(srv, c, strerror(errno));
+		return;
+	}
+	if (r == 0) {
+		client_drop_closed(srv, c, "end of file");
+		return;
+	}
+	sock_server_client_input(srv, c, buf, (size_t)r, now_ms);
+}
+
+static void client_event(struct sock_server *srv, struct sock_client *c, short revents,
+			 uint64_t now_ms)
+{
+	if (revents & (POLLERR | POLLNVAL)) {
+		client_drop_closed(srv, c, revents & POLLERR ? "POLLERR" : "POLLNVAL");
+		return;
+	}
+	if (revents & POLLOUT)
+		client_flush_pending(srv, c);
+	if (c->dead)
+		return;
+	if ((revents & POLLIN) && !c->logout)
+		client_read(srv, c, now_ms);
+	else if (revents & POLLHUP)
+		client_drop_closed(srv, c, "hangup");
+}
+
+/* A client that said LOGOUT leaves once its output is out, or at its deadline. */
+static void client_check_logout(struct sock_server *srv, struct sock_client *c, uint64_t now_ms)
+{
+	if (c->dead || !c->logout)
+		return;
+	if (c->outlen != 0 && now_ms < c->logout_deadline_ms)
+		return;
+	sock_debug(srv, 2, "socket client fd %d logged out", c->fd);
+	client_kill(srv, c);
+}
+
+static void client_free(struct sock_client *c)
+{
+	free(c->out);
+	free(c);
+}
+
+static void reap_dead(struct sock_server *srv)
+{
+	struct sock_client **pp = &srv->clients;
+
+	while (srv->ndead && *pp) {
+		struct sock_client *c = *pp;
+
+		if (c->dead) {
+			*pp = c->next;
+			client_free(c);
+			srv->ndead--;
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
+/* ---- listener -------------------------------------------------------------- */
+
+static void accept_failed(struct sock_server *srv, int e, uint64_t now_ms)
+{
+	if (!srv->accept_err_logged)
+		sock_log(srv, LOG_ERR, "accept on %s failed: %s; new clients wait for a free descriptor",
+			 srv->path, strerror(e));
+	srv->accept_err_logged = true;
+	srv->accept_paused = true;
+	srv->accept_retry_ms = now_ms + SOCK_ACCEPT_RETRY_MS;
+}
+
+static bool accept_one(struct sock_server *srv, uint64_t now_ms)
+{
+	struct sock_client *c;
+	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			accept_failed(srv, errno, now_ms);
+		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+			 errno != ECONNABORTED)
+			sock_log(srv, LOG_WARNING, "accept on %s failed: %s", srv->path, strerror(errno));
+		return false;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(fd);
+		accept_failed(srv, ENOMEM, now_ms);
+		return false;
+	}
+	srv->accept_err_logged = false;
+	c->fd = fd;
+	c->broadcast = true;
+	tok_init(&c->tok);
+	c->next = srv->clients;
+	srv->clients = c;
+	srv->nclients++;
+	sock_debug(srv, 2, "socket client fd %d connected", fd);
+	return true;
+}
+
+static void accept_clients(struct sock_server *srv, uint64_t now_ms)
+{
+	int i;
+
+	for (i = 0; i < SOCK_ACCEPT_BURST; i++)
+		if (!accept_one(srv, now_ms))
+			break;
+}
+
+/* ---- public: life cycle ---------------------------------------------------- */
+
+/* what: "bind %s failed" style text naming the step; the errno text follows */
+static int open_fail(int fd, char *err, size_t errlen, const char *what, const char *path)
+{
+	int e = errno;
+
+	if (err && errlen)
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
+	if (fd >= 0)
+		close(fd);
+	errno = e;
+	return -1;
+}
+
+static int listener_create(const char *path, mode_t mode, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old_mask;
+	int fd, rc;
+
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return open_fail(-1, err, errlen, "cannot create socket for", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return open_fail(fd, err, errlen, "cannot remove old socket", path);
+	old_mask = umask(0007);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old_mask);
+	if (rc < 0)
+		return open_fail(fd, err, errlen, "cannot bind socket", path);
+	if (chmod(path, mode) < 0) {
+		rc = errno;
+		unlink(path);
+		errno = rc;
+		return open_fail(fd, err, errlen, "cannot chmod socket", path);
+	}
+	if (listen(fd, SOCK_LISTEN_BACKLOG) < 0) {
+		rc = errno;
+		unlink(path);
+		errno = rc;
+		return open_fail(fd, err, errlen, "cannot listen on socket", path);
+	}
+	return fd;
+}
+
+int sock_server_open(struct sock_server *srv, const char *path, mode_t mode,
+		     struct state_tree *st, const struct sock_handlers *h,
+		     const struct logger *lg, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	size_t len = strlen(path);
+
+	memset(srv, 0, sizeof(*srv));
+	srv->listen_fd = -1;
+	srv->outbuf_limit = SOCK_OUTBUF_DEFAULT;
+	srv->st = st;
+	srv->stale = true;
+	srv->log = lg;
+	if (h)
+		srv->handlers = *h;
+	if (len == 0 || len >= sizeof(sa.sun_path) || len >= sizeof(srv->path)) {
+		if (err && errlen)
+			snprintf(err, errlen, "socket path %s: %s (%zu bytes, at most %zu)", path,
+				 len ? "too long" : "empty", len, sizeof(sa.sun_path) - 1);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	srv->listen_fd = listener_create(path, mode, err, errlen);
+	if (srv->listen_fd < 0)
+		return -1;
+	memcpy(srv->path, path, len + 1);
+	sock_debug(srv, 1, "Listening on socket %s", path);
+	return 0;
+}
+
+void sock_server_close(struct sock_server *srv)
+{
+	struct sock_client *c, *next;
+
+	for (c = srv->clients; c; c = next) {
+		next = c->next;
+		if (!c->dead)
+			close(c->fd);
+		client_free(c);
+	}
+	srv->clients = NULL;
+	srv->nclients = 0;
+	srv->ndead = 0;
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	srv->listen_fd = -1;
+	if (srv->path[0])
+		unlink(srv->path);
+	srv->path[0] = '\0';
+}
+
+/* ---- public: the poll loop --------------------------------------------------- */
+
+size_t sock_server_nfds(const struct sock_server *srv)
+{
+	return 1 + srv->nclients;
+}
+
+size_t sock_server_pollfds(const struct sock_server *srv, struct pollfd *pfd, size_t room)
+{
+	const struct sock_client *c;
+	size_t n = 0;
+
+	if (room == 0)
+		return 0;
+	pfd[n].fd = srv->listen_fd;
+	pfd[n].events = srv->accept_paused ? 0 : POLLIN;
+	pfd[n++].revents = 0;
+	for (c = srv->clients; c && n < room; c = c->next) {
+		if (c->dead)
+			continue;
+		pfd[n].fd = c->fd;
+		pfd[n].events = (short)((c->logout ? 0 : POLLIN) | (c->outlen ? POLLOUT : 0));
+		pfd[n++].revents = 0;
+	}
+	return n;
+}
+
+/* The client of pfd entry fd, walking on from *pos (the list is in pfd order). */
+static struct sock_client *client_at(struct sock_client **pos, int fd)
+{
+	struct sock_client *c;
+
+	for (c = *pos; c; c = c->next) {
+		if (c->fd == fd) {
+			*pos = c->next;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+void sock_server_handle(struct sock_server *srv, const struct pollfd *pfd, size_t n,
+			uint64_t now_ms)
+{
+	struct sock_client *pos = srv->clients, *c;
+	bool listener_ready = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (pfd[i].fd < 0 || pfd[i].revents == 0)
+			continue;
+		if (pfd[i].fd == srv->listen_fd) {
+			listener_ready = pfd[i].revents & POLLIN;
+			continue;
+		}
+		c = client_at(&pos, pfd[i].fd);
+		if (c && !c->dead)
+			client_event(srv, c, pfd[i].revents, now_ms);
+	}
+	for (c = srv->clients; c; c = c->next)
+		client_check_logout(srv, c, now_ms);
+	reap_dead(srv);
+	if (srv->accept_paused && now_ms >= srv->accept_retry_ms)
+		srv->accept_paused = false;
+	if (listener_ready && !srv->accept_paused)
+		accept_clients(srv, now_ms);
+}
+
+uint64_t sock_server_next_deadline(const struct sock_server *srv)
+{
+	const struct sock_client *c;
+	uint64_t next = srv->accept_paused ? srv->accept_retry_ms : 0;
+
+	for (c = srv->clients; c; c = c->next)
+		if (c->logout && !c->dead && (next == 0 || c->logout_deadline_ms < next))
+			next = c->logout_deadline_ms;
+	return next;
+}
+
+void sock_server_flush(struct sock_server *srv, int timeout_ms)
+{
+	uint64_t deadline = mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	struct sock_client **who = NULL, *c;
+	struct pollfd *pfd = NULL;
+	size_t n, i;
+
+	if (srv->nclients == 0)
+		return;
+	who = calloc(srv->nclients, sizeof(*who));
+	pfd = calloc(srv->nclients, sizeof(*pfd));
+	if (!who || !pfd)
+		goto out;
+	for (;;) {
+		uint64_t now = mono_ms();
+
+		n = 0;
+		for (c = srv->clients; c && n < srv->nclients; c = c->next) {
+			if (c->dead || c->outlen == 0)
+				continue;
+			who[n] = c;
+			pfd[n].fd = c->fd;
+			pfd[n].events = POLLOUT;
+			pfd[n++].revents = 0;
+		}
+		if (n == 0 || now >= deadline)
+			break;
+		if (poll(pfd, n, (int)(deadline - now)) < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+				client_drop_closed(srv, who[i], "hangup while flushing");
+			else if (pfd[i].revents & POLLOUT)
+				client_flush_pending(srv, who[i]);
+		}
+	}
+out:
+	free(who);
+	free(pfd);
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * ups.conf model (spec nut-compat.md 3.3), read with the NUT tokenizer.
+ * Unlike NUT, every syntax error is fatal and says "NAME:LINE: what".
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nut_tokenizer.h"
+#include "upsconf.h"
+
+/* What one parse needs besides the model: where errors go. */
+struct upsconf_ctx {
+	struct upsconf *conf;
+	const char *name;
+	char *err;
+	size_t errlen;
+	const char *section;	/* current section name, NULL in the global part */
+};
+
+static int upsconf_fail(struct upsconf_ctx *ctx, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int upsconf_fail(struct upsconf_ctx *ctx, unsigned line, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (ctx->errlen > 0)
+		snprintf(ctx->err, ctx->errlen, "%s:%u: %s", ctx->name, line, what);
+	return -1;
+}
+
+static int upsconf_oom(struct upsconf_ctx *ctx, unsigned line)
+{
+	return upsconf_fail(ctx, line, "out of memory");
+}
+
+const struct upsconf_section *upsconf_find_section(const struct upsconf *conf,
+						   const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nsections; i++)
+		if (strcmp(conf->sections[i].name, name) == 0)
+			return &conf->sections[i];
+	return NULL;
+}
+
+/* "[name]": the header must be one word, closed, non-empty and new. */
+static int upsconf_section(struct upsconf_ctx *ctx, const struct tokenizer *tok)
+{
+	const char *w = tok->words[0];
+	const char *close = strchr(w, ']');
+	const struct upsconf_section *dup;
+	struct upsconf_section *secs;
+	struct upsconf *conf = ctx->conf;
+	char *name;
+
+	if (!close)
+		return upsconf_fail(ctx, tok->line,
+				    "section header '%s' has no closing ']'%s", w,
+				    tok->nwords > 1 ? " (section names cannot contain spaces)" : "");
+	if (close[1] != '\0')
+		return upsconf_fail(ctx, tok->line,
+				    "text after ']' in section header '%s'", w);
+	if (tok->nwords > 1)
+		return upsconf_fail(ctx, tok->line,
+				    "extra words after section header '%s': '%s'",
+				    w, tok->words[1]);
+	if (close == w + 1)
+		return upsconf_fail(ctx, tok->line, "empty section name '[]'");
+
+	name = strndup(w + 1, (size_t)(close - w - 1));
+	if (!name)
+		return upsconf_oom(ctx, tok->line);
+	dup = upsconf_find_section(conf, name);
+	if (dup) {
+		upsconf_fail(ctx, tok->line, "duplicate section '[%s]' (first on line %u)",
+			     name, dup->line);
+		free(name);
+		return -1;
+	}
+	secs = realloc(conf->sections, (conf->nsections + 1) * sizeof(*secs));
+	if (!secs) {
+		free(name);
+		return upsconf_oom(ctx, tok->line);
+	}
+	conf->sections = secs;
+	secs[conf->nsections].name = name;
+	secs[conf->nsections].line = tok->line;
+	conf->nsections++;
+	ctx->section = name;
+	return 0;
+}
+
+static int upsconf_add_entry(struct upsconf_ctx *ctx, unsigned line,
+			     const char *key, const char *value)
+{
+	struct upsconf *conf = ctx->conf;
+	struct upsconf_entry *ents;
+	char *k = strdup(key);
+	char *v = value ? strdup(value) : NULL;
+
+	ents = k && (v || !value) ?
+		realloc(conf->entries, (conf->nentries + 1) * sizeof(*ents)) : NULL;
+	if (!ents) {
+		free(k);
+		free(v);
+		return upsconf_oom(ctx, line);
+	}
+	conf->entries = ents;
+	ents[conf->nentries] = (struct upsconf_entry){
+		.section = ctx->section, .key = k, .value = v, .line = line,
+	};
+	conf->nentries++;
+	return 0;
+}
+
+/* A flag ("name") or a setting ("name = value"), checked word by word. */
+static int upsconf_setting(struct upsconf_ctx *ctx, const struct tokenizer *tok)
+{
+	const char *key = tok->words[0];
+
+	if (strcmp(key, "=") == 0)
+		return upsconf_fail(ctx, tok->line, "'=' without a name before it");
+	if (key[0] == '\0')
+		return upsconf_fail(ctx, tok->line, "empty name \"\"");
+	if (tok->nwords == 1)
+		return upsconf_add_entry(ctx, tok->line, key, NULL);
+	if (tok->nwords == 2 && strcmp(tok->words[1], "=") == 0)
+		return upsconf_fail(ctx, tok->line,
+				    "no value for '%s' (write %s = \"\" for an empty value)",
+				    key, key);
+	if (tok->nwords == 2)
+		return upsconf_fail(ctx, tok->line,
+				    "missing '=' between '%s' and '%s'", key, tok->words[1]);
+	if (strcmp(tok->words[1], "=") != 0)
+		return upsconf_fail(ctx, tok->line,
+				    "expected '=' after '%s', found '%s'", key, tok->words[1]);
+	if (tok->nwords > 3)
+		return upsconf_fail(ctx, tok->line,
+				    "extra words after value of '%s' (quote values with spaces)",
+				    key);
+	return upsconf_add_entry(ctx, tok->line, key, tok->words[2]);
+}
+
+static int upsconf_line(struct upsconf_ctx *ctx, const struct tokenizer *tok)
+{
+	if (tok->nwords == 0)
+		return 0;
+	if (tok->words[0][0] == '[')
+		return upsconf_section(ctx, tok);
+	return upsconf_setting(ctx, tok);
+}
+
+static int upsconf_result(struct upsconf_ctx *ctx, const struct tokenizer *tok,
+			  enum tok_result res)
+{
+	if (res == TOK_ERROR)
+		return upsconf_fail(ctx, tok->line, "%s", tok->errmsg);
+	if (res == TOK_LINE)
+		return upsconf_line(ctx, tok);
+	return 0;
+}
+
+static int upsconf_run(struct upsconf_ctx *ctx, const char *text, size_t len)
+{
+	struct tokenizer *tok;
+	size_t i;
+	int rc = 0;
+
+	tok = malloc(sizeof(*tok));	/* ~16 KiB: keep it off the stack */
+	if (!tok)
+		return upsconf_oom(ctx, 0);
+	tok_init(tok);
+	for (i = 0; i < len && rc == 0; i++)
+		rc = upsconf_result(ctx, tok, tok_feed(tok, text[i]));
+	if (rc == 0)
+		rc = upsconf_result(ctx, tok, tok_finish(tok));
+	free(tok);
+	return rc;
+}
+
+int upsconf_parse(struct upsconf *conf, const char *name, const char *text,
+		  size_t len, char *err, size_t errlen)
+{
+	struct upsconf_ctx ctx = {
+		.conf = conf, .name = name, .err = err, .errlen = errlen,
+	};
+
+	memset(conf, 0, sizeof(*conf));
+	if (errlen > 0)
+		err[0] = '\0';
+	conf->path = strdup(name);
+	if (!conf->path)
+		return upsconf_oom(&ctx, 0);
+	if (upsconf_run(&ctx, text, len) < 0) {
+		upsconf_free(conf);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read a whole file into a NUL-terminated buffer. */
+static char *upsconf_slurp(FILE *f, size_t *lenp)
+{
+	size_t len = 0, cap = 4096, n;
+	char *buf = malloc(cap), *nbuf;
+
+	while (buf) {
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+		if (cap - len - 1 == 0) {
+			cap *= 2;
+			nbuf = realloc(buf, cap);
+			if (!nbuf)
+				free(buf);
+			buf = nbuf;
+		}
+	}
+	if (!buf)
+		return NULL;
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
+}
+
+int upsconf_load(struct upsconf *conf, const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	char *text;
+	size_t len = 0;
+	int rc, saved;
+
+	memset(conf, 0, sizeof(*conf));
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	text = upsconf_slurp(f, &len);
+	saved = ferror(f) ? errno : (text ? 0 : ENOMEM);
+	fclose(f);
+	if (saved) {
+		free(text);
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(saved));
+		return -1;
+	}
+	rc = upsconf_parse(conf, path, text, len, err, errlen);
+	free(text);
+	return rc;
+}
+
+void upsconf_free(struct upsconf *conf)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nentries; i++) {
+		free(conf->entries[i].key);
+		free(conf->entries[i].value);
+	}
+	for (i = 0; i < conf->nsections; i++)
+		free(conf->sections[i].name);
+	free(conf->entries);
+	free(conf->sections);
+	free(conf->path);
+	memset(conf, 0, sizeof(*conf));
+}

@@ -1,0 +1,1087 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "cable_profile.h"
+#include "driver.h"
+#include "sockclient.h"
+#include "status.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0.1.0"
+#endif
+#ifndef STATEPATH
+#define STATEPATH "/run/nut"
+#endif
+#ifndef CONFPATH
+#define CONFPATH "/etc/nut"
+#endif
+#ifndef RUN_AS_USER
+#define RUN_AS_USER "nut"
+#endif
+#ifndef RUN_AS_GROUP
+#define RUN_AS_GROUP "nut"
+#endif
+
+#define DRIVER_NAME "genericups"
+#define DRIVER_VERSION_INTERNAL "0.1"
+#define BREAK_MS 5000		/* NUT: tcsendbreak(fd, 4901) = a 5 s break on Linux */
+#define MAX_POLLFDS_STATIC 8
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void notify(const char *state)
+{
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+/* ---- publishing ---------------------------------------------------------- */
+
+static void pub_set(struct driver *d, const char *name, const char *value)
+{
+	if (state_set(&d->st, name, value) == ST_CHANGED && d->srv_open)
+		sock_broadcast_setinfo(&d->srv, name);
+}
+
+static void pub_setf(struct driver *d, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void pub_setf(struct driver *d, const char *name, const char *fmt, ...)
+{
+	char buf[ST_MAX_VALUE_LEN + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pub_set(d, name, buf);
+}
+
+static void pub_flags(struct driver *d, const char *name, unsigned flags)
+{
+	if (state_set_flags(&d->st, name, flags) == ST_CHANGED && d->srv_open)
+		sock_broadcast_setflags(&d->srv, name);
+}
+
+static void pub_cmd(struct driver *d, const char *cmd)
+{
+	if (state_add_cmd(&d->st, cmd) == ST_CHANGED && d->srv_open)
+		sock_broadcast_addcmd(&d->srv, cmd);
+}
+
+static void publish_stats(struct driver *d, uint64_t now)
+{
+	static const char *const names[FLAP_NLINES] = { "CTS", "DCD", "RNG", "DSR" };
+	char flapping[32] = "";
+	unsigned mask = flap_mask(&d->flap);
+	int i;
+
+	pub_setf(d, "driver.stats.onbattery.transfers", "%lu", d->db.transfers_ob);
+	pub_setf(d, "driver.stats.onbattery.time", "%llu",
+		 (unsigned long long)(debounce_ob_total_ms(&d->db, now) / 1000));
+	pub_setf(d, "driver.stats.onbattery.current", "%llu",
+		 (unsigned long long)(debounce_ob_current_ms(&d->db, now) / 1000));
+	pub_setf(d, "driver.stats.glitches", "%lu", d->db.glitches);
+	pub_setf(d, "driver.stats.pulses.missed", "%lu", d->missed_pulses);
+	for (i = 0; i < FLAP_NLINES; i++) {
+		if (mask & (1u << i)) {
+			if (*flapping)
+				strcat(flapping, " ");
+			strcat(flapping, names[i]);
+		}
+	}
+	pub_set(d, "driver.stats.flapping", *flapping ? flapping : "none");
+	d->next_stats_ms = d->db.pub.ol ? 0 : now + STATS_PERIOD_MS;
+}
+
+static void publish_status(struct driver *d, uint64_t now)
+{
+	char text[64];
+
+	status_format(&d->db.pub, text, sizeof(text));
+	if (d->cfg.ignorelb && d->db.pub.lb)
+		log_debug(&d->log, 1, "ignorelb: the LB line is reported as it is; "
+			  "genericups has no battery charge to compare");
+	pub_set(d, "ups.status", text);
+	publish_stats(d, now);
+}
+
+static void publish_info(struct driver *d)
+{
+	const struct driver_config *c = &d->cfg;
+	char key[ST_MAX_VALUE_LEN + 1];
+	size_t i;
+
+	pub_set(d, "device.type", "ups");
+	pub_set(d, "driver.name", DRIVER_NAME);
+	pub_set(d, "driver.version", PACKAGE_VERSION);
+	pub_set(d, "driver.version.internal", DRIVER_VERSION_INTERNAL);
+	pub_setf(d, "driver.parameter.pollinterval", "%d", c->pollinterval);
+	pub_set(d, "driver.parameter.synchronous",
+		c->synchronous < 0 ? "auto" : c->synchronous ? "yes" : "no");
+	for (i = 0; i < c->nparams; i++) {
+		const struct setting *s = &c->params[i];
+
+		if (s->value)
+			snprintf(key, sizeof(key), "driver.parameter.%s", s->key);
+		else
+			snprintf(key, sizeof(key), "driver.flag.%s", s->key);
+		pub_set(d, key, s->value ? s->value : "enabled");
+	}
+	pub_setf(d, "driver.debug", "%d", d->log.debug);
+	pub_flags(d, "driver.debug", ST_FLAG_RW | ST_FLAG_NUMBER);
+	if (!state_get(&d->st, "driver.flag.allow_killpower") ||
+	    strcmp(state_get(&d->st, "driver.flag.allow_killpower"), "1"))
+		pub_set(d, "driver.flag.allow_killpower", c->allow_killpower ? "1" : "0");
+	pub_flags(d, "driver.flag.allow_killpower", ST_FLAG_RW | ST_FLAG_NUMBER);
+	for (i = 0; i < c->ndefaults; i++)
+		pub_set(d, c->defaults[i].key, c->defaults[i].value);
+	pub_set(d, "ups.mfr", c->mfr);
+	pub_set(d, "ups.model", c->model);
+	pub_set(d, "device.mfr", c->mfr);
+	pub_set(d, "device.model", c->model);
+	if (c->serial) {
+		pub_set(d, "ups.serial", c->serial);
+		pub_set(d, "device.serial", c->serial);
+	}
+	for (i = 0; i < c->noverrides; i++) {
+		if (state_set_immutable(&d->st, c->overrides[i].key, c->overrides[i].value) ==
+		    ST_CHANGED && d->srv_open)
+			sock_broadcast_setinfo(&d->srv, c->overrides[i].key);
+	}
+	pub_cmd(d, "driver.exit");
+	pub_cmd(d, "driver.killpower");
+	pub_cmd(d, "driver.reload");
+	pub_cmd(d, "driver.reload-or-error");
+	pub_cmd(d, "driver.reload-or-exit");
+	pub_cmd(d, "shutdown.default");
+}
+
+static void set_stale(struct driver *d, bool stale)
+{
+	d->stale = stale;
+	if (d->srv_open)
+		sock_server_set_stale(&d->srv, stale);
+	else
+		d->srv.stale = stale;
+}
+
+/* ---- the port ------------------------------------------------------------ */
+
+static void watch_begin(struct driver *d)
+{
+	d->watch_fd = -1;
+	if (d->cfg.pollonly)
+		return;
+	d->watch_fd = d->src.ops->watch_start(&d->src);
+	if (d->watch_fd < 0)
+		log_msg(&d->log, LOG_NOTICE, "port %s cannot report line changes; "
+			"reading the lines every %d s", d->cfg.port, d->cfg.pollinterval);
+	else
+		log_debug(&d->log, 1, "waiting for line changes on %s (%s port)",
+			  d->cfg.port, d->src.ops->kind);
+}
+
+/* Open, lock and write the cable-power lines. */
+static int port_open(struct driver *d, char *err, size_t errlen)
+{
+	int rc;
+
+	if (d->src.ops->open(&d->src, err, errlen) < 0)
+		return -1;
+	rc = d->src.ops->set(&d->src, (unsigned)d->cfg.profile.cp);
+	if (rc < 0) {
+		snprintf(err, errlen, "port %s: cannot set the cable power lines (TIOCMSET 0x%03x): %s",
+			 d->cfg.port, (unsigned)d->cfg.profile.cp, strerror(-rc));
+		d->src.ops->close(&d->src);
+		return -1;
+	}
+	d->port_open = true;
+	d->have_counts = d->src.ops->counts(&d->src, &d->counts) == 0;
+	return 0;
+}
+
+static void port_close(struct driver *d)
+{
+	if (!d->port_open)
+		return;
+	d->src.ops->close(&d->src);
+	d->port_open = false;
+	d->watch_fd = -1;
+}
+
+static void count_missed_pulses(struct driver *d, unsigned old_bits, unsigned new_bits)
+{
+	struct line_counts c;
+	static const struct { size_t off; unsigned bit; } lines[] = {
+		{ offsetof(struct line_counts, cts), ML_CTS },
+		{ offsetof(struct line_counts, dcd), ML_DCD },
+		{ offsetof(struct line_counts, rng), ML_RNG },
+		{ offsetof(struct line_counts, dsr), ML_DSR },
+	};
+	size_t i;
+
+	if (!d->have_counts || d->src.ops->counts(&d->src, &c) < 0)
+		return;
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		uint32_t was = *(const uint32_t *)((const char *)&d->counts + lines[i].off);
+		uint32_t is = *(const uint32_t *)((const char *)&c + lines[i].off);
+		uint32_t seen = ((old_bits ^ new_bits) & lines[i].bit) ? 1 : 0;
+		uint32_t delta = is - was;
+
+		/* the counter moved more than the level change we saw: pulses we missed */
+		if (delta > seen) {
+			d->missed_pulses += (delta - seen + 1) / 2;
+			log_msg(&d->log, LOG_NOTICE, "line %s changed %u time(s) between two reads",
+				i == 0 ? "CTS" : i == 1 ? "DCD" : i == 2 ? "RNG" : "DSR", delta);
+		}
+	}
+	d->counts = c;
+}
+
+static void schedule_reopen(struct driver *d, uint64_t now)
+{
+	d->next_read_ms = now + d->reopen_backoff_ms;
+	log_msg(&d->log, LOG_NOTICE, "retrying port %s in %u ms", d->cfg.port,
+		d->reopen_backoff_ms);
+	d->reopen_backoff_ms = d->reopen_backoff_ms * 2 > REOPEN_MAX_MS ?
+			       REOPEN_MAX_MS : d->reopen_backoff_ms * 2;
+}
+
+static void read_failed(struct driver *d, int rc, uint64_t now)
+{
+	if (!d->stale)
+		log_msg(&d->log, LOG_WARNING, "communications with UPS lost: reading the lines "
+			"of %s failed: %s", d->cfg.port, strerror(-rc));
+	set_stale(d, true);
+	port_close(d);
+	schedule_reopen(d, now);
+}
+
+static void log_lines(struct driver *d, unsigned bits, const char *why)
+{
+	log_debug(&d->log, 3, "lines (%s): CTS=%d DCD=%d RNG=%d DSR=%d DTR=%d RTS=%d", why,
+		  !!(bits & ML_CTS), !!(bits & ML_DCD), !!(bits & ML_RNG), !!(bits & ML_DSR),
+		  !!(bits & ML_DTR), !!(bits & ML_RTS));
+}
+
+static void log_pending(struct driver *d, uint64_t now)
+{
+	uint64_t dl = debounce_next_deadline(&d->db, &d->cfg.db);
+	char raw[64], pub[64];
+
+	if (!dl || d->log.debug < 2)
+		return;
+	status_format(&d->db.raw, raw, sizeof(raw));
+	status_format(&d->db.pub, pub, sizeof(pub));
+	log_debug(&d->log, 2, "pending: lines say \"%s\", published \"%s\"; confirming "
+		  "for %llu ms more", raw, pub, (unsigned long long)(dl > now ? dl - now : 0));
+}
+
+static void apply_lines(struct driver *d, unsigned bits, uint64_t now)
+{
+	struct ups_conditions raw = status_from_lines(&d->cfg.profile, bits);
+	static const char *const names[FLAP_NLINES] = { "CTS", "DCD", "RNG", "DSR" };
+	unsigned flapping;
+	int i;
+
+	if (!d->have_read) {
+		debounce_init(&d->db, &d->cfg.db, &raw, now);
+		d->have_read = true;
+		d->bits = bits;
+		publish_status(d, now);
+		log_pending(d, now);
+		return;
+	}
+	flapping = flap_note(&d->flap, &d->cfg.flap, d->bits, bits, now);
+	for (i = 0; i < FLAP_NLINES; i++)
+		if (flapping & (1u << i))
+			log_msg(&d->log, LOG_WARNING, "line %s of %s changed %u times within %u s: "
+				"check the cable and its shield, or a UPS self-test in progress",
+				names[i], d->cfg.port, d->cfg.flap.count,
+				d->cfg.flap.window_ms / 1000);
+	if (bits != d->bits)
+		count_missed_pulses(d, d->bits, bits);
+	d->bits = bits;
+	if (debounce_update(&d->db, &d->cfg.db, &raw, now) || flapping)
+		publish_status(d, now);
+	log_pending(d, now);
+}
+
+static void read_lines(struct driver *d, const char *why, uint64_t now)
+{
+	char err[256];
+	unsigned bits;
+	int rc;
+
+	if (!d->port_open) {
+		if (port_open(d, err, sizeof(err)) < 0) {
+			log_msg(&d->log, LOG_WARNING, "%s", err);
+			schedule_reopen(d, now);
+			return;
+		}
+		log_msg(&d->log, LOG_NOTICE, "port %s opened again", d->cfg.port);
+		watch_begin(d);
+	}
+	rc = d->src.ops->get(&d->src, &bits);
+	if (rc < 0) {
+		read_failed(d, rc, now);
+		return;
+	}
+	log_lines(d, bits, why);
+	d->reopen_backoff_ms = REOPEN_MIN_MS;
+	apply_lines(d, bits, now);
+	if (d->stale) {
+		log_msg(&d->log, LOG_NOTICE, "communications with UPS re-established");
+		set_stale(d, false);
+	}
+	d->next_read_ms = now + (d->watch_fd < 0 ? (uint64_t)d->cfg.pollinterval * 1000
+						 : SAFETY_READ_MS);
+}
+
+/* ---- shutdown ------------------------------------------------------------ */
+
+static int do_shutdown(struct driver *d)
+{
+	const struct cable_profile *p = &d->cfg.profile;
+	char name[32];
+	int rc;
+
+	if (p->sd == SD_UNSUPPORTED) {
+		log_msg(&d->log, LOG_ERR, "no shutdown defined for upstype %d (%s); "
+			"set SD in ups.conf if the cable has a shutdown line",
+			d->cfg.upstype, cable_profile_get(d->cfg.upstype)->desc);
+		return -1;
+	}
+	if (!d->port_open) {
+		log_msg(&d->log, LOG_ERR, "cannot shut down: port %s is not open", d->cfg.port);
+		return -1;
+	}
+	if (p->sd == ML_ST) {
+		log_msg(&d->log, LOG_NOTICE, "sending a %d s BREAK on %s", BREAK_MS / 1000,
+			d->cfg.port);
+		rc = d->src.ops->send_break(&d->src, BREAK_MS);
+		if (rc < 0) {
+			log_msg(&d->log, LOG_ERR, "BREAK on %s failed: %s", d->cfg.port,
+				strerror(-rc));
+			return -1;
+		}
+		return 0;
+	}
+	log_msg(&d->log, LOG_NOTICE, "raising shutdown lines %s on %s",
+		cable_mask_name((unsigned)p->sd, name, sizeof(name)), d->cfg.port);
+	rc = d->src.ops->set(&d->src, (unsigned)p->sd);
+	if (rc < 0) {
+		log_msg(&d->log, LOG_ERR, "setting shutdown lines on %s failed: %s",
+			d->cfg.port, strerror(-rc));
+		return -1;
+	}
+	if (d->cfg.sdtime > 0) {
+		struct timespec ts = { .tv_sec = d->cfg.sdtime };
+
+		log_msg(&d->log, LOG_INFO, "holding shutdown signal for %u seconds...",
+			d->cfg.sdtime);
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
+	return 0;
+}
+
+/* ---- reload -------------------------------------------------------------- */
+
+enum reload_mode { RELOAD_PLAIN, RELOAD_OR_ERROR, RELOAD_OR_EXIT };
+
+/* 0 applied; 2 refused (needs a restart); 3 config error. */
+static int do_reload(struct driver *d, enum reload_mode mode)
+{
+	struct upsconf conf;
+	struct driver_config cfg;
+	const char *what;
+	char err[512];
+
+	log_msg(&d->log, LOG_INFO, "reloading the configuration");
+	notify("RELOADING=1");
+	memset(&conf, 0, sizeof(conf));
+	if (d->opt.use_conf && upsconf_load(&conf, d->confpath, err, sizeof(err)) < 0) {
+		log_msg(&d->log, LOG_ERR, "reload: %s; keeping the running configuration", err);
+		notify("READY=1");
+		return 3;
+	}
+	if (config_build(&cfg, &d->opt, &conf, err, sizeof(err)) < 0) {
+		log_msg(&d->log, LOG_ERR, "reload: %s; keeping the running configuration", err);
+		upsconf_free(&conf);
+		notify("READY=1");
+		return 3;
+	}
+	what = config_unreloadable_change(&d->cfg, &cfg);
+	if (*what) {
+		log_msg(&d->log, LOG_WARNING, "reload: changing '%s' needs a restart of the driver%s",
+			what, mode == RELOAD_OR_EXIT ? "; exiting so that it restarts" :
+			"; keeping the running configuration");
+		config_free(&cfg);
+		upsconf_free(&conf);
+		notify("READY=1");
+		if (mode == RELOAD_OR_EXIT)
+			d->exit = DRV_EXIT_RELOAD;
+		return 2;
+	}
+	config_free(&d->cfg);
+	if (d->have_conf)
+		upsconf_free(&d->conf);
+	d->conf = conf;
+	d->have_conf = d->opt.use_conf;
+	d->cfg = cfg;
+	d->log.debug = d->opt.debug > d->cfg.debug_min ? d->opt.debug : d->cfg.debug_min;
+	publish_info(d);
+	if (d->have_read)
+		apply_lines(d, d->bits, now_ms());
+	notify("READY=1");
+	log_msg(&d->log, LOG_INFO, "configuration reloaded");
+	return 0;
+}
+
+/* ---- socket commands ----------------------------------------------------- */
+
+static int handle_instcmd(void *ctx, const char *cmd, const char *param)
+{
+	struct driver *d = ctx;
+
+	(void)param;
+	if (!strcasecmp(cmd, "driver.killpower")) {
+		const char *allow = state_get(&d->st, "driver.flag.allow_killpower");
+
+		if (!allow || strcmp(allow, "1")) {
+			log_msg(&d->log, LOG_WARNING, "INSTCMD driver.killpower refused: "
+				"driver.flag.allow_killpower is not 1");
+			return SOCK_CMD_INVALID;
+		}
+		pub_set(d, "driver.state", "fsd.killpower");
+		log_msg(&d->log, LOG_CRIT, "killpower requested: shutting the UPS down");
+		if (do_shutdown(d) < 0)
+			return SOCK_CMD_FAILED;
+		d->exit = DRV_EXIT_OK;
+		return SOCK_CMD_HANDLED;
+	}
+	if (!strcasecmp(cmd, "shutdown.default"))
+		return do_shutdown(d) < 0 ? SOCK_CMD_FAILED : SOCK_CMD_HANDLED;
+	if (!strcasecmp(cmd, "driver.reload"))
+		return do_reload(d, RELOAD_PLAIN) == 3 ? SOCK_CMD_FAILED : SOCK_CMD_HANDLED;
+	if (!strcasecmp(cmd, "driver.reload-or-error"))
+		return do_reload(d, RELOAD_OR_ERROR);
+	if (!strcasecmp(cmd, "driver.reload-or-exit"))
+		return do_reload(d, RELOAD_OR_EXIT);
+	if (!strcasecmp(cmd, "driver.exit")) {
+		log_msg(&d->log, LOG_INFO, "exit requested over the socket");
+		d->exit = DRV_EXIT_OK;
+		return SOCK_CMD_HANDLED;
+	}
+	log_msg(&d->log, LOG_NOTICE, "INSTCMD '%s' is not supported by this driver", cmd);
+	return SOCK_CMD_UNKNOWN;
+}
+
+static int parse_bool_word(const char *v)
+{
+	static const char *const yes[] = { "1", "yes", "on", "true", "enable", "enabled" };
+	static const char *const no[] = { "0", "no", "off", "false", "disable", "disabled" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (!strcasecmp(v, yes[i]))
+			return 1;
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (!strcasecmp(v, no[i]))
+			return 0;
+	return -1;
+}
+
+static int handle_setvar(void *ctx, const char *var, const char *value)
+{
+	struct driver *d = ctx;
+
+	if (!strcasecmp(var, "driver.debug")) {
+		char *end;
+		long v = strtol(value, &end, 10);
+
+		if (!*value || *end || v > 100 || v < -1000) {
+			log_msg(&d->log, LOG_WARNING, "SET driver.debug '%s': not a number", value);
+			return SOCK_CMD_INVALID;
+		}
+		d->log.debug = v < 0 ? d->base_debug : (int)v;
+		pub_setf(d, "driver.debug", "%d", d->log.debug);
+		return SOCK_CMD_HANDLED;
+	}
+	if (!strcasecmp(var, "driver.flag.allow_killpower")) {
+		int b = parse_bool_word(value);
+
+		if (b < 0) {
+			log_msg(&d->log, LOG_WARNING,
+				"SET driver.flag.allow_killpower '%s': use 0 or 1", value);
+			return SOCK_CMD_INVALID;
+		}
+		pub_set(d, "driver.flag.allow_killpower", b ? "1" : "0");
+		return SOCK_CMD_HANDLED;
+	}
+	log_msg(&d->log, LOG_NOTICE, "SET '%s': not a writable variable of this driver", var);
+	return SOCK_CMD_UNKNOWN;
+}
+
+/* ---- signals, privileges, files ------------------------------------------ */
+
+static int signals_open(struct driver *d)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGURG);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return d->sig_fd;
+}
+
+static void dump_state(const struct driver *d, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < d->st.nvars; i++)
+		fprintf(f, "%s: %s\n", d->st.vars[i].name, d->st.vars[i].value);
+	fflush(f);
+}
+
+static void handle_signals(struct driver *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			do_reload(d, RELOAD_PLAIN);
+			break;
+		case SIGUSR1:
+			do_reload(d, RELOAD_OR_EXIT);
+			break;
+		case SIGURG:
+			dump_state(d, stdout);
+			break;
+		default:
+			log_msg(&d->log, LOG_INFO, "signal %u: exiting", si.ssi_signo);
+			d->exit = DRV_EXIT_OK;
+		}
+	}
+}
+
+static void drop_privileges(struct driver *d)
+{
+	const char *user = d->cfg.user ? d->cfg.user : RUN_AS_USER;
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return;
+	pw = getpwnam(user);
+	if (!pw)
+		log_fatal(&d->log, "run-time user '%s' does not exist (set 'user' in ups.conf "
+			  "or use -u)", user);
+	if (d->cfg.chroot_dir) {
+		if (chroot(d->cfg.chroot_dir) < 0 || chdir("/") < 0)
+			log_fatal_errno(&d->log, "chroot %s", d->cfg.chroot_dir);
+	}
+	if (pw->pw_uid == 0)
+		return;
+	if (setgroups(0, NULL) < 0 && initgroups(pw->pw_name, pw->pw_gid) < 0)
+		log_fatal_errno(&d->log, "setgroups for user %s", user);
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0)
+		log_fatal_errno(&d->log, "initgroups for user %s", user);
+	if (setgid(pw->pw_gid) < 0)
+		log_fatal_errno(&d->log, "setgid %u", (unsigned)pw->pw_gid);
+	if (setuid(pw->pw_uid) < 0)
+		log_fatal_errno(&d->log, "setuid to user %s", user);
+	log_debug(&d->log, 1, "running as user %s", user);
+}
+
+static void fix_socket_group(struct driver *d)
+{
+	struct group *gr;
+
+	if (!d->cfg.group)
+		return;
+	gr = getgrnam(d->cfg.group);
+	if (!gr) {
+		log_msg(&d->log, LOG_WARNING, "group '%s' does not exist; socket %s keeps its group",
+			d->cfg.group, d->sockpath);
+		return;
+	}
+	if (chown(d->sockpath, (uid_t)-1, gr->gr_gid) < 0 || chmod(d->sockpath, 0660) < 0)
+		log_msg(&d->log, LOG_WARNING, "cannot give socket %s to group %s: %s",
+			d->sockpath, d->cfg.group, strerror(errno));
+}
+
+static void pidfile_write(struct driver *d)
+{
+	FILE *f = fopen(d->pidpath, "we");
+
+	if (!f) {
+		log_msg(&d->log, LOG_WARNING, "cannot write PID file %s: %s", d->pidpath,
+			strerror(errno));
+		return;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+	chmod(d->pidpath, 0644);
+	d->pidfile_written = true;
+}
+
+static pid_t pidfile_read(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long pid = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	return (pid_t)pid;
+}
+
+static void paths_init(struct driver *d)
+{
+	const char *sp = getenv("NUT_STATEPATH");
+	const char *ap = getenv("NUT_ALTPIDPATH");
+	const char *cp = getenv("NUT_CONFPATH");
+
+	snprintf(d->statepath, sizeof(d->statepath), "%s", sp && *sp ? sp : STATEPATH);
+	snprintf(d->altpidpath, sizeof(d->altpidpath), "%s",
+		 ap && *ap ? ap : d->statepath);
+	snprintf(d->confpath, sizeof(d->confpath), "%s/ups.conf", cp && *cp ? cp : CONFPATH);
+}
+
+static void names_init(struct driver *d)
+{
+	int n;
+
+	/* the socket name length was checked with the UPS name */
+	n = snprintf(d->sockpath, sizeof(d->sockpath), "%s/%s-%s", d->statepath, DRIVER_NAME,
+		     d->opt.upsname);
+	if (n < 0 || (size_t)n >= sizeof(d->sockpath))
+		log_fatal(&d->log, "socket path %s/%s-%s is too long", d->statepath,
+			  DRIVER_NAME, d->opt.upsname);
+	n = snprintf(d->pidpath, sizeof(d->pidpath), "%s/%s-%s.pid", d->altpidpath,
+		     DRIVER_NAME, d->opt.upsname);
+	if (n < 0 || (size_t)n >= sizeof(d->pidpath))
+		log_fatal(&d->log, "PID file path in %s is too long", d->altpidpath);
+}
+
+/* Ask an instance already serving this UPS to exit, so we can take over. */
+static void stop_old_instance(struct driver *d)
+{
+	struct sock_conn c;
+	char err[256];
+	struct stat sb;
+	pid_t pid;
+	int i;
+
+	if (sockclient_open(&c, d->sockpath, 2000, err, sizeof(err)) == 0) {
+		log_msg(&d->log, LOG_WARNING, "another driver serves %s: asking it to exit",
+			d->sockpath);
+		sockclient_request(&c, "INSTCMD driver.exit", 5000, err, sizeof(err));
+		sockclient_close(&c);
+		for (i = 0; i < 100 && stat(d->sockpath, &sb) == 0; i++)
+			usleep(50000);
+		return;
+	}
+	pid = pidfile_read(d->pidpath);
+	if (pid > 0 && pid != getpid() && kill(pid, SIGTERM) == 0) {
+		log_msg(&d->log, LOG_WARNING, "duplicate driver instance (PID file %s names %ld): "
+			"terminating it", d->pidpath, (long)pid);
+		for (i = 0; i < 100 && kill(pid, 0) == 0; i++)
+			usleep(50000);
+	}
+}
+
+static void cleanup(struct driver *d)
+{
+	if (d->srv_open) {
+		sock_server_flush(&d->srv, 1000);
+		sock_server_close(&d->srv);
+		d->srv_open = false;
+	}
+	if (d->pidfile_written)
+		unlink(d->pidpath);
+	port_close(d);
+	state_free(&d->st);
+	config_free(&d->cfg);
+	if (d->have_conf)
+		upsconf_free(&d->conf);
+	options_free(&d->opt);
+}
+
+/* ---- the loop ------------------------------------------------------------- */
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
+static int main_loop(struct driver *d)
+{
+	struct pollfd fixed[2], *pfd = NULL;
+	size_t cap = 0;
+
+	while (d->exit == DRV_RUN) {
+		uint64_t now = now_ms(), deadline;
+		size_t nsrv = sock_server_nfds(&d->srv), n;
+		int timeout, rc;
+
+		if (cap < nsrv + 2) {
+			struct pollfd *np = realloc(pfd, (nsrv + 16) * sizeof(*np));
+
+			if (!np)
+				log_fatal(&d->log, "out of memory for %zu poll entries", nsrv + 16);
+			pfd = np;
+			cap = nsrv + 16;
+		}
+		fixed[0] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
+		fixed[1] = (struct pollfd){ .fd = d->port_open ? d->watch_fd : -1, .events = POLLIN };
+		pfd[0] = fixed[0];
+		pfd[1] = fixed[1];
+		n = sock_server_pollfds(&d->srv, pfd + 2, cap - 2);
+
+		deadline = earliest(d->next_read_ms, debounce_next_deadline(&d->db, &d->cfg.db));
+		deadline = earliest(deadline, sock_server_next_deadline(&d->srv));
+		deadline = earliest(deadline, d->next_stats_ms);
+		timeout = !deadline ? -1 : deadline <= now ? 0 : (int)(deadline - now);
+		rc = poll(pfd, n + 2, timeout);
+		if (rc < 0 && errno != EINTR)
+			log_fatal_errno(&d->log, "poll");
+		now = now_ms();
+		if (rc > 0 && (pfd[0].revents & POLLIN))
+			handle_signals(d);
+		if (rc > 0 && pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLERR))) {
+			int why;
+
+			d->src.ops->watch_ack(&d->src);
+			why = __atomic_load_n(&d->src.thread_errno, __ATOMIC_SEQ_CST);
+			if (why == ENOTTY || why == EINVAL) {
+				log_msg(&d->log, LOG_NOTICE, "port %s does not support waiting for "
+					"line changes (TIOCMIWAIT: %s); reading every %d s",
+					d->cfg.port, strerror(why), d->cfg.pollinterval);
+				d->src.ops->watch_stop(&d->src);
+				d->watch_fd = -1;
+			}
+			read_lines(d, "change", now);
+		}
+		if (d->next_read_ms && now >= d->next_read_ms)
+			read_lines(d, d->port_open ? "timer" : "reopen", now);
+		if (d->have_read && debounce_update(&d->db, &d->cfg.db, &d->db.raw, now)) {
+			publish_status(d, now);
+			log_pending(d, now);
+		}
+		if (d->next_stats_ms && now >= d->next_stats_ms)
+			publish_stats(d, now);
+		if (rc > 0)
+			sock_server_handle(&d->srv, pfd + 2, n, now);
+		else
+			sock_server_handle(&d->srv, pfd + 2, 0, now);
+	}
+	free(pfd);
+	return d->exit;
+}
+
+/* ---- modes ---------------------------------------------------------------- */
+
+static int run_command(struct driver *d)
+{
+	const char *cmd = d->opt.command;
+	struct sock_conn c;
+	char err[256], req[128];
+	int sig = 0, rc;
+	pid_t pid;
+
+	if (!strcmp(cmd, "reload"))
+		sig = SIGHUP;
+	else if (!strcmp(cmd, "reload-or-exit"))
+		sig = SIGUSR1;
+	else if (strcmp(cmd, "reload-or-error") && strcmp(cmd, "exit")) {
+		fprintf(stderr, "%s: error: -c '%s': unknown command (use reload, "
+			"reload-or-exit, reload-or-error or exit)\n", d->opt.progname, cmd);
+		return 1;
+	}
+	if (sig) {
+		pid = d->opt.command_pid ? d->opt.command_pid : pidfile_read(d->pidpath);
+		if (pid <= 0) {
+			fprintf(stderr, "%s: error: -c %s: no PID (cannot read %s; use -P)\n",
+				d->opt.progname, cmd, d->pidpath);
+			return 1;
+		}
+		if (kill(pid, sig) < 0) {
+			fprintf(stderr, "%s: error: -c %s: cannot signal PID %ld: %s\n",
+				d->opt.progname, cmd, (long)pid, strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	if (sockclient_open(&c, d->sockpath, 3000, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: error: -c %s: %s\n", d->opt.progname, cmd, err);
+		return 1;
+	}
+	snprintf(req, sizeof(req), "INSTCMD driver.%s", cmd);
+	rc = sockclient_request(&c, req, 15000, err, sizeof(err));
+	sockclient_close(&c);
+	if (rc < 0) {
+		fprintf(stderr, "%s: error: -c %s: %s\n", d->opt.progname, cmd, err);
+		return 1;
+	}
+	printf("Request for driver to %s returned code %d\n", cmd, rc);
+	return rc;
+}
+
+static int killpower_via_socket(struct driver *d)
+{
+	struct sock_conn c;
+	char err[256];
+	int rc;
+
+	if (sockclient_open(&c, d->sockpath, 3000, err, sizeof(err)) < 0)
+		return -1;
+	rc = sockclient_request(&c, "SET driver.flag.allow_killpower 1", 15000, err, sizeof(err));
+	if (rc == 0)
+		rc = sockclient_request(&c, "INSTCMD driver.killpower",
+					(int)(d->cfg.sdtime + 60) * 1000, err, sizeof(err));
+	sockclient_close(&c);
+	if (rc < 0)
+		log_msg(&d->log, LOG_WARNING, "running driver did not take killpower: %s", err);
+	else
+		log_msg(&d->log, LOG_NOTICE, "request to killpower via running driver instance "
+			"returned code %d", rc);
+	return rc;
+}
+
+static int run_kill(struct driver *d)
+{
+	char err[512];
+
+	if (killpower_via_socket(d) == 0)
+		return 0;
+	if (d->cfg.profile.sd == SD_UNSUPPORTED) {
+		log_msg(&d->log, LOG_ERR, "no shutdown defined for upstype %d (%s); set SD to "
+			"the cable's shutdown lines to override", d->cfg.upstype,
+			cable_profile_get(d->cfg.upstype)->desc);
+		return 1;
+	}
+	d->src.nolock = true;	/* the running driver, if any, may hold it */
+	if (port_open(d, err, sizeof(err)) < 0) {
+		log_msg(&d->log, LOG_ERR, "%s", err);
+		return 1;
+	}
+	log_msg(&d->log, LOG_NOTICE, "initiating UPS [%s] shutdown", d->opt.upsname);
+	if (do_shutdown(d) < 0)
+		return 1;
+	log_msg(&d->log, LOG_CRIT, "UPS [%s]: shutdown request was successful", d->opt.upsname);
+	return 0;
+}
+
+static int run_dump(struct driver *d)
+{
+	char err[512];
+	unsigned bits = 0;
+	int i, rc = -1;
+
+	memset(&d->cfg.db, 0, sizeof(d->cfg.db));	/* show the lines as they are */
+	if (port_open(d, err, sizeof(err)) < 0)
+		log_fatal(&d->log, "%s", err);
+	publish_info(d);
+	for (i = 0; i <= d->opt.dump_count; i++) {
+		rc = d->src.ops->get(&d->src, &bits);
+		if (rc == 0)
+			apply_lines(d, bits, now_ms());
+	}
+	if (rc < 0)
+		log_msg(&d->log, LOG_WARNING, "reading the lines of %s failed: %s", d->cfg.port,
+			strerror(-rc));
+	dump_state(d, stdout);
+	return 0;
+}
+
+static void daemonize(struct driver *d)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		log_fatal_errno(&d->log, "fork");
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (freopen("/dev/null", "r", stdin) == NULL ||
+	    freopen("/dev/null", "w", stdout) == NULL ||
+	    freopen("/dev/null", "w", stderr) == NULL)
+		log_msg(&d->log, LOG_WARNING, "cannot redirect standard streams: %s",
+			strerror(errno));
+	log_use_syslog(&d->log, true);
+}
+
+static void startup_config(struct driver *d, int argc, char **argv)
+{
+	char err[768];
+	const char *env;
+
+	if (options_parse(&d->opt, argc, argv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: error: %s\n", d->log.progname, err);
+		exit(EXIT_FAILURE);
+	}
+	if (d->opt.help) {
+		options_print_help(&d->opt);
+		exit(EXIT_SUCCESS);
+	}
+	if (d->opt.version) {
+		options_print_banner();
+		exit(EXIT_SUCCESS);
+	}
+	if (d->opt.list_vars) {
+		options_print_vars();
+		exit(EXIT_SUCCESS);
+	}
+	paths_init(d);
+	if (config_check_upsname(d->opt.upsname, d->statepath, err, sizeof(err)) < 0)
+		log_fatal(&d->log, "%s", err);
+	names_init(d);
+	if (d->opt.command)
+		exit(run_command(d));
+	if (d->opt.use_conf) {
+		if (upsconf_load(&d->conf, d->confpath, err, sizeof(err)) < 0)
+			log_fatal(&d->log, "%s", err);
+		d->have_conf = true;
+	}
+	if (config_build(&d->cfg, &d->opt, &d->conf, err, sizeof(err)) < 0)
+		log_fatal(&d->log, "%s", err);
+	env = getenv("NUT_DEBUG_LEVEL");
+	d->base_debug = d->opt.debug;
+	if (!d->opt.debug && env && atoi(env) > 0)
+		d->base_debug = atoi(env);
+	if (d->cfg.debug_min > d->base_debug)
+		d->base_debug = d->cfg.debug_min;
+	d->log.debug = d->base_debug;
+	d->log.quiet = d->opt.quiet;
+	log_msg(&d->log, LOG_INFO, "UPS [%s]: type %d: %s", d->opt.upsname, d->cfg.upstype,
+		cable_profile_get(d->cfg.upstype)->desc);
+}
+
+int driver_main(int argc, char **argv)
+{
+	static struct driver drv;	/* the one context; static only for its size */
+	struct driver *d = &drv;
+	struct sock_handlers h = { .instcmd = handle_instcmd, .setvar = handle_setvar, .ctx = d };
+	const char *slash = strrchr(argv[0], '/');
+	char err[768];
+	bool background;
+	int rc;
+
+	log_init(&d->log, slash ? slash + 1 : argv[0]);
+	d->sig_fd = -1;
+	d->watch_fd = -1;
+	d->reopen_backoff_ms = REOPEN_MIN_MS;
+	state_init(&d->st);
+	startup_config(d, argc, argv);
+	line_source_init(&d->src, d->cfg.port, &d->log);
+	d->src.nolock = d->cfg.nolock;
+	d->src.force_poll = d->cfg.pollonly;
+
+	if (d->opt.kill)
+		exit(run_kill(d));
+	if (d->opt.dump_count >= 0)
+		exit(run_dump(d));
+
+	background = (d->opt.force_background || (!d->opt.debug && !d->opt.foreground));
+	stop_old_instance(d);
+	if (port_open(d, err, sizeof(err)) < 0)
+		log_fatal(&d->log, "%s", err);
+	drop_privileges(d);
+	if (signals_open(d) < 0)
+		log_fatal_errno(&d->log, "signalfd");
+
+	pub_set(d, "driver.state", "init.info");
+	publish_info(d);
+	d->stale = true;
+	d->srv.stale = true;
+	rc = d->src.ops->get(&d->src, &d->bits);
+	if (rc == 0) {
+		log_lines(d, d->bits, "start");
+		apply_lines(d, d->bits, now_ms());
+		d->stale = false;
+	} else {
+		log_msg(&d->log, LOG_WARNING, "first read of the lines of %s failed: %s",
+			d->cfg.port, strerror(-rc));
+	}
+	if (sock_server_open(&d->srv, d->sockpath, 0660, &d->st, &h, &d->log,
+			     err, sizeof(err)) < 0)
+		log_fatal(&d->log, "%s", err);
+	d->srv.stale = d->stale;
+	d->srv_open = true;
+	fix_socket_group(d);
+	log_msg(&d->log, LOG_INFO, "listening on socket %s", d->sockpath);
+
+	if (background)
+		daemonize(d);
+	if (background || d->opt.foreground >= 2)
+		pidfile_write(d);
+	if (rc < 0)
+		read_failed(d, rc, now_ms());
+	else
+		watch_begin(d);
+	if (!d->next_read_ms)
+		d->next_read_ms = now_ms() + (d->watch_fd < 0 ? (uint64_t)d->cfg.pollinterval * 1000
+							      : SAFETY_READ_MS);
+	pub_set(d, "driver.state", "quiet");
+	notify("READY=1");
+
+	rc = main_loop(d);
+	notify("STOPPING=1");
+	pub_set(d, "driver.state", "cleanup.exit");
+	cleanup(d);
+	switch (rc) {
+	case DRV_EXIT_OK:
+		return EXIT_SUCCESS;
+	case DRV_EXIT_RELOAD:
+		return 128 + SIGUSR1;
+	default:
+		return EXIT_FAILURE;
+	}
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The genericups driver's life cycle: options and config, the port, the
+ * state tree and socket, the one poll loop, reload and shutdown. All mutable
+ * state lives in one struct driver, passed down explicitly.
+ */
+#ifndef DRIVER_H
+#define DRIVER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "debounce.h"
+#include "line_source.h"
+#include "log.h"
+#include "options.h"
+#include "sockserver.h"
+#include "state.h"
+#include "upsconf.h"
+
+#define REOPEN_MIN_MS	1000
+#define REOPEN_MAX_MS	30000
+#define SAFETY_READ_MS	60000	/* event mode: re-read now and then anyway */
+#define STATS_PERIOD_MS	10000	/* refresh driver.stats.onbattery.* while on battery */
+
+enum driver_exit {
+	DRV_RUN = 0,
+	DRV_EXIT_OK,		/* clean exit, status 0 */
+	DRV_EXIT_FAIL,		/* status 1 */
+	DRV_EXIT_RELOAD,	/* reload-or-exit with a change that needs a restart */
+};
+
+struct driver {
+	struct logger log;
+	struct options opt;
+	struct upsconf conf;
+	bool have_conf;
+	struct driver_config cfg;
+	char statepath[PATH_MAX];
+	char altpidpath[PATH_MAX];
+	char confpath[PATH_MAX];
+	char sockpath[108];
+	char pidpath[PATH_MAX];
+	bool pidfile_written;
+
+	struct line_source src;
+	bool port_open;
+	int watch_fd;			/* -1: read every pollinterval */
+	unsigned bits;			/* last line bits read */
+	bool have_read;			/* a read has succeeded since start */
+	bool stale;
+	uint64_t next_read_ms;		/* polling, safety read, or reopen */
+	uint32_t reopen_backoff_ms;
+	struct line_counts counts;
+	bool have_counts;
+	unsigned long missed_pulses;
+
+	struct debounce db;
+	struct flap_detector flap;
+	uint64_t next_stats_ms;
+
+	struct state_tree st;
+	struct sock_server srv;
+	bool srv_open;
+	int sig_fd;
+
+	enum driver_exit exit;
+	int base_debug;			/* -D / debug_min, what SET driver.debug -1 returns to */
+};
+
+int driver_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,1077 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * modemsim: LD_PRELOAD serial-port simulator with modem lines. The control
+ * and log formats are documented in modemsim.h.
+ *
+ * The faked port is the slave of a pty (so termios, poll, read and flock
+ * are real); only the modem-line ioctls are answered here. The real libc
+ * functions are found with dlsym(RTLD_NEXT). One recursive mutex guards the
+ * fd table and the simulated line state; blocking waits never hold it.
+ */
+#undef _FORTIFY_SOURCE		/* we define open() and friends ourselves */
+#undef _FILE_OFFSET_BITS	/* keep open/open64 etc. distinct symbols */
+#undef _TIME_BITS
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/serial.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "modemsim.h"
+
+#define MS_MAX_FDS	4096
+#define MS_MAX_PTYS	32
+#define MS_HIGH_FD	512	/* masters are moved up here, out of the way */
+#define MS_STATE_MAX	4096
+#define MS_OUTPUTS	(TIOCM_DTR | TIOCM_RTS)
+#define MS_INPUTS	(TIOCM_CTS | TIOCM_CD | TIOCM_RNG | TIOCM_DSR)
+
+/* Exported interposers: declared here so -Wmissing-prototypes stays quiet
+ * for the ones libc's headers do not declare. */
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+int fcntl64(int fd, int cmd, ...);
+
+struct ms_real {
+	int (*open)(const char *, int, ...);
+	int (*open64)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	int (*openat64)(int, const char *, int, ...);
+	int (*open_2)(const char *, int);
+	int (*open64_2)(const char *, int);
+	int (*openat_2)(int, const char *, int);
+	int (*openat64_2)(int, const char *, int);
+	int (*close)(int);
+	int (*close_range)(unsigned int, unsigned int, int);
+	void (*closefrom)(int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	int (*fcntl64)(int, int, ...);
+	int (*ioctl)(int, unsigned long, ...);
+	int (*tcsendbreak)(int, int);
+	int (*tcgetattr)(int, struct termios *);
+	int (*tcsetattr)(int, int, const struct termios *);
+};
+
+struct ms_pty {
+	int master;		/* -1 when the slot is free */
+	int refs;		/* fake fds (dups included) on this pty */
+	dev_t rdev;		/* the slave's device number */
+};
+
+/* What one reading of the state file says. */
+struct ms_lines {
+	unsigned inputs;	/* TIOCM_CTS|CD|RNG|DSR */
+	unsigned pulses;	/* lines named by PULSE= */
+	int err;		/* ERR=: errno for every modem ioctl, 0 none */
+	int gone;		/* GONE=1 */
+};
+
+struct ms_sim {
+	pthread_mutex_t lock;
+	/* configuration, fixed after init */
+	char port[PATH_MAX];
+	char state_path[PATH_MAX];
+	char state_dir[PATH_MAX];
+	char out_path[PATH_MAX + 8];
+	char log_path[PATH_MAX];
+	int have_port, have_state, have_log;
+	int log_reads, fast_break, no_miwait, no_icount;
+	unsigned open_lines;
+	/* fd table: fake[fd] = pty slot + 1, 0 for a real fd */
+	unsigned char fake[MS_MAX_FDS];
+	struct ms_pty ptys[MS_MAX_PTYS];
+	/* simulated lines */
+	struct ms_lines lines;
+	int have_content;
+	size_t content_len;
+	char content[MS_STATE_MAX];
+	struct serial_icounter_struct icount;
+	unsigned outputs;	/* DTR|RTS as last written */
+	int in_break;
+};
+
+static struct ms_real real;
+static struct ms_sim sim = {
+	.lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP,
+};
+static pthread_once_t ms_once = PTHREAD_ONCE_INIT;
+
+/* ---- start-up ------------------------------------------------------- */
+
+static void *ms_sym(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
+static void ms_resolve(void)
+{
+	real.open = ms_sym("open");
+	real.open64 = ms_sym("open64");
+	real.openat = ms_sym("openat");
+	real.openat64 = ms_sym("openat64");
+	real.open_2 = ms_sym("__open_2");
+	real.open64_2 = ms_sym("__open64_2");
+	real.openat_2 = ms_sym("__openat_2");
+	real.openat64_2 = ms_sym("__openat64_2");
+	real.close = ms_sym("close");
+	real.close_range = ms_sym("close_range");
+	real.closefrom = ms_sym("closefrom");
+	real.dup = ms_sym("dup");
+	real.dup2 = ms_sym("dup2");
+	real.dup3 = ms_sym("dup3");
+	real.fcntl = ms_sym("fcntl");
+	real.fcntl64 = ms_sym("fcntl64");
+	real.ioctl = ms_sym("ioctl");
+	real.tcsendbreak = ms_sym("tcsendbreak");
+	real.tcgetattr = ms_sym("tcgetattr");
+	real.tcsetattr = ms_sym("tcsetattr");
+	if (!real.fcntl64)
+		real.fcntl64 = real.fcntl;
+}
+
+static int ms_env_copy(const char *name, char *dst, size_t len)
+{
+	const char *v = getenv(name);
+
+	if (!v || !*v || strlen(v) >= len)
+		return 0;
+	strcpy(dst, v);
+	return 1;
+}
+
+static int ms_env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+static void ms_init(void)
+{
+	const char *v;
+	char *slash;
+	int i;
+
+	ms_resolve();
+	for (i = 0; i < MS_MAX_PTYS; i++)
+		sim.ptys[i].master = -1;
+	sim.have_port = ms_env_copy(MODEMSIM_ENV_PORT, sim.port, sizeof(sim.port));
+	sim.have_log = ms_env_copy(MODEMSIM_ENV_LOG, sim.log_path, sizeof(sim.log_path));
+	sim.have_state = ms_env_copy(MODEMSIM_ENV_STATE, sim.state_path,
+				     sizeof(sim.state_path));
+	if (sim.have_state) {
+		snprintf(sim.out_path, sizeof(sim.out_path), "%s%s",
+			 sim.state_path, MODEMSIM_OUT_SUFFIX);
+		strcpy(sim.state_dir, sim.state_path);
+		slash = strrchr(sim.state_dir, '/');
+		if (!slash)
+			strcpy(sim.state_dir, ".");
+		else if (slash == sim.state_dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	sim.log_reads = ms_env_flag(MODEMSIM_ENV_LOG_READS);
+	sim.fast_break = ms_env_flag(MODEMSIM_ENV_FAST_BREAK);
+	sim.no_miwait = ms_env_flag(MODEMSIM_ENV_NO_MIWAIT);
+	sim.no_icount = ms_env_flag(MODEMSIM_ENV_NO_ICOUNT);
+	v = getenv(MODEMSIM_ENV_OPEN_LINES);
+	sim.open_lines = v && *v ? (unsigned)strtoul(v, NULL, 0) & MS_OUTPUTS
+				 : MS_OUTPUTS;
+}
+
+static void ms_ensure_init(void)
+{
+	pthread_once(&ms_once, ms_init);
+}
+
+/* ---- log and outputs file (lock held) ------------------------------- */
+
+static void ms_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void ms_log(const char *fmt, ...)
+{
+	struct timespec ts;
+	char line[PATH_MAX + 128];
+	int saved = errno, n, m, fd;
+	va_list ap;
+
+	if (!sim.have_log)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	n = snprintf(line, sizeof(line), "%lld.%09ld %d ",
+		     (long long)ts.tv_sec, ts.tv_nsec, (int)getpid());
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		m = 0;
+	if ((size_t)(n + m) > sizeof(line) - 2)
+		m = (int)sizeof(line) - 2 - n;
+	line[n + m] = '\n';
+	fd = real.open(sim.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (write(fd, line, (size_t)(n + m + 1)) < 0)
+			(void)0;	/* a log we cannot write is not the test's problem */
+		real.close(fd);
+	}
+	errno = saved;
+}
+
+static void ms_write_outputs(void)
+{
+	char tmp[PATH_MAX + 48], text[64];
+	int saved = errno, fd, n;
+
+	if (!sim.have_state)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", sim.out_path, (int)getpid());
+	n = snprintf(text, sizeof(text), "DTR=%d RTS=%d BREAK=%d\n",
+		     !!(sim.outputs & TIOCM_DTR), !!(sim.outputs & TIOCM_RTS),
+		     sim.in_break);
+	fd = real.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (write(fd, text, (size_t)n) == n && real.close(fd) == 0)
+			rename(tmp, sim.out_path);
+		else
+			unlink(tmp);
+	}
+	errno = saved;
+}
+
+/* ---- state file ----------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} ms_line_names[] = {
+	{ "CTS", TIOCM_CTS }, { "DCD", TIOCM_CD }, { "CD", TIOCM_CD },
+	{ "CAR", TIOCM_CD }, { "RNG", TIOCM_RNG }, { "RI", TIOCM_RNG },
+	{ "DSR", TIOCM_DSR },
+};
+
+static const struct {
+	const char *name;
+	int value;
+} ms_errnos[] = {
+	{ "EIO", EIO }, { "ENXIO", ENXIO }, { "ENODEV", ENODEV },
+	{ "ETIMEDOUT", ETIMEDOUT }, { "EPERM", EPERM }, { "EBUSY", EBUSY },
+	{ "EAGAIN", EAGAIN }, { "ENOTTY", ENOTTY }, { "EINVAL", EINVAL },
+};
+
+static unsigned ms_line_bit(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ms_line_names) / sizeof(ms_line_names[0]); i++)
+		if (strlen(ms_line_names[i].name) == len &&
+		    strncasecmp(ms_line_names[i].name, name, len) == 0)
+			return ms_line_names[i].bit;
+	return 0;
+}
+
+static int ms_errno_value(const char *v)
+{
+	size_t i;
+
+	if (!*v || strcmp(v, "0") == 0 || strcasecmp(v, "none") == 0)
+		return 0;
+	for (i = 0; i < sizeof(ms_errnos) / sizeof(ms_errnos[0]); i++)
+		if (strcasecmp(ms_errnos[i].name, v) == 0)
+			return ms_errnos[i].value;
+	return atoi(v) > 0 ? atoi(v) : EIO;
+}
+
+static unsigned ms_pulse_list(const char *v)
+{
+	unsigned bits = 0;
+	size_t len;
+
+	while (*v) {
+		len = strcspn(v, ",+|");
+		bits |= ms_line_bit(v, len);
+		v += len;
+		if (*v)
+			v++;
+	}
+	return bits;
+}
+
+/* One NAME=VALUE word into l; unknown words are ignored. */
+static void ms_parse_word(char *word, struct ms_lines *l)
+{
+	char *eq = strchr(word, '=');
+	unsigned bit;
+
+	if (!eq)
+		return;
+	*eq = '\0';
+	bit = ms_line_bit(word, strlen(word));
+	if (bit) {
+		if (atoi(eq + 1) != 0)
+			l->inputs |= bit;
+	} else if (strcasecmp(word, "ERR") == 0) {
+		l->err = ms_errno_value(eq + 1);
+	} else if (strcasecmp(word, "GONE") == 0) {
+		l->gone = atoi(eq + 1) != 0;
+	} else if (strcasecmp(word, "PULSE") == 0) {
+		l->pulses |= ms_pulse_list(eq + 1);
+	}
+}
+
+/* Parse the state text (modified in place). */
+static struct ms_lines ms_parse_state(char *text)
+{
+	struct ms_lines l = { 0, 0, 0, 0 };
+	char *p = text, *word;
+	size_t len;
+
+	while (*p) {
+		p += strspn(p, " \t\r\n");
+		if (*p == '#') {
+			p += strcspn(p, "\n");
+			continue;
+		}
+		len = strcspn(p, " \t\r\n#");
+		if (!len)
+			continue;
+		word = p;
+		p += len;
+		if (*p == '#') {
+			*p = '\0';
+			ms_parse_word(word, &l);
+			*p = '#';
+			continue;
+		}
+		if (*p)
+			*p++ = '\0';
+		ms_parse_word(word, &l);
+	}
+	return l;
+}
+
+static void ms_count(unsigned lines, int by)
+{
+	if (lines & TIOCM_CTS)
+		sim.icount.cts += by;
+	if (lines & TIOCM_CD)
+		sim.icount.dcd += by;
+	if (lines & TIOCM_RNG)
+		sim.icount.rng += by;
+	if (lines & TIOCM_DSR)
+		sim.icount.dsr += by;
+}
+
+/* Read the state file again; count transitions and pulses (lock held). */
+static void ms_refresh(void)
+{
+	char buf[MS_STATE_MAX], work[MS_STATE_MAX];
+	int saved = errno, fd;
+	ssize_t n;
+	size_t len = 0;
+	struct ms_lines l;
+
+	if (!sim.have_state)
+		return;
+	fd = real.open(sim.state_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	real.close(fd);
+	/* empty: a rewrite in place between truncate and write; keep the old */
+	if (len == 0)
+		goto out;
+	if (sim.have_content && len == sim.content_len &&
+	    memcmp(buf, sim.content, len) == 0)
+		goto out;
+	memcpy(work, buf, len);
+	work[len] = '\0';
+	l = ms_parse_state(work);
+	if (sim.have_content) {
+		ms_count(l.inputs ^ sim.lines.inputs, 1);
+		ms_count(l.pulses, 2);
+	}
+	sim.lines = l;
+	memcpy(sim.content, buf, len);
+	sim.content_len = len;
+	sim.have_content = 1;
+out:
+	errno = saved;
+}
+
+/* errno a modem ioctl fails with now, or 0 (lock held, refreshed). */
+static int ms_fault(void)
+{
+	if (sim.lines.gone)
+		return EIO;
+	return sim.lines.err;
+}
+
+/* ---- fd table (lock held) ------------------------------------------- */
+
+static int ms_slot_of(int fd)
+{
+	if (fd < 0 || fd >= MS_MAX_FDS)
+		return -1;
+	return (int)sim.fake[fd] - 1;
+}
+
+static void ms_untrack(int fd)
+{
+	int slot = ms_slot_of(fd);
+
+	if (slot < 0)
+		return;
+	sim.fake[fd] = 0;
+	if (--sim.ptys[slot].refs == 0) {
+		real.close(sim.ptys[slot].master);
+		sim.ptys[slot].master = -1;
+	}
+}
+
+static void ms_track_dup(int oldfd, int newfd)
+{
+	int slot = ms_slot_of(oldfd);
+
+	if (slot < 0 || newfd < 0)
+		return;
+	if (newfd >= MS_MAX_FDS)
+		return;		/* cannot be tracked: it stays a plain pty */
+	sim.fake[newfd] = (unsigned char)(slot + 1);
+	sim.ptys[slot].refs++;
+}
+
+/* Is fd one of ours? Drops entries whose fd was closed behind our back. */
+static int ms_is_fake(int fd)
+{
+	struct stat st;
+	int slot, saved = errno, fake = 0;
+
+	if (fd < 0 || fd >= MS_MAX_FDS)
+		return 0;
+	ms_ensure_init();
+	pthread_mutex_lock(&sim.lock);
+	slot = ms_slot_of(fd);
+	if (slot >= 0) {
+		if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) &&
+		    st.st_rdev == sim.ptys[slot].rdev)
+			fake = 1;
+		else
+			ms_untrack(fd);
+	}
+	pthread_mutex_unlock(&sim.lock);
+	errno = saved;
+	return fake;
+}
+
+/* ---- open ----------------------------------------------------------- */
+
+static int ms_is_port(const char *path)
+{
+	ms_ensure_init();
+	return sim.have_port && path && strcmp(path, sim.port) == 0;
+}
+
+static int ms_free_slot(void)
+{
+	int i;
+
+	for (i = 0; i < MS_MAX_PTYS; i++)
+		if (sim.ptys[i].master < 0)
+			return i;
+	return -1;
+}
+
+/* A fresh pty master, moved to a high fd, close-on-exec. -1 with errno. */
+static int ms_new_master(char *slave, size_t len)
+{
+	int m, high;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY);
+	if (m < 0)
+		return -1;
+	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, slave, len) != 0) {
+		int e = errno;
+
+		real.close(m);
+		errno = e;
+		return -1;
+	}
+	high = real.fcntl(m, F_DUPFD_CLOEXEC, MS_HIGH_FD);
+	if (high >= 0) {
+		real.close(m);
+		return high;
+	}
+	real.fcntl(m, F_SETFD, FD_CLOEXEC);
+	return m;
+}
+
+static int ms_open_port(const char *path, int flags)
+{
+	char slave[128];
+	struct stat st;
+	int slot, master, fd, e;
+
+	pthread_mutex_lock(&sim.lock);
+	ms_refresh();
+	if (sim.lines.gone) {
+		e = ENOENT;
+		goto fail;
+	}
+	slot = ms_free_slot();
+	if (slot < 0) {
+		e = EMFILE;
+		goto fail;
+	}
+	master = ms_new_master(slave, sizeof(slave));
+	if (master < 0) {
+		e = errno;
+		goto fail;
+	}
+	fd = real.open(slave, flags & ~(O_CREAT | O_TRUNC | O_DIRECTORY), 0);
+	if (fd < 0 || fd >= MS_MAX_FDS || fstat(fd, &st) < 0) {
+		e = fd < 0 ? errno : EMFILE;
+		if (fd >= 0)
+			real.close(fd);
+		real.close(master);
+		goto fail;
+	}
+	sim.ptys[slot].master = master;
+	sim.ptys[slot].refs = 1;
+	sim.ptys[slot].rdev = st.st_rdev;
+	sim.fake[fd] = (unsigned char)(slot + 1);
+	ms_log("OPEN %s", path);
+	sim.outputs |= sim.open_lines;	/* the tty layer raises them on open */
+	ms_write_outputs();
+	pthread_mutex_unlock(&sim.lock);
+	return fd;
+fail:
+	pthread_mutex_unlock(&sim.lock);
+	errno = e;
+	return -1;
+}
+
+static mode_t ms_mode_arg(int flags, va_list ap)
+{
+	if (flags & (O_CREAT | __O_TMPFILE))
+		return (mode_t)va_arg(ap, int);
+	return 0;
+}
+
+int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = ms_mode_arg(flags, ap);
+	va_end(ap);
+	if (ms_is_port(path))
+		return ms_open_port(path, flags);
+	return real.open(path, flags, mode);
+}
+
+int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = ms_mode_arg(flags, ap);
+	va_end(ap);
+	if (ms_is_port(path))
+		return ms_open_port(path, flags);
+	return real.open64(path, flags, mode);
+}
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = ms_mode_arg(flags, ap);
+	va_end(ap);
+	if (ms_is_port(path))
+		return ms_open_port(path, flags);
+	return real.openat(dirfd, path, flags, mode);
+}
+
+int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = ms_mode_arg(flags, ap);
+	va_end(ap);
+	if (ms_is_port(path))
+		return ms_open_port(path, flags);
+	return real.openat64(dirfd, path, flags, mode);
+}
+
+int __open_2(const char *path, int flags)
+{
+	if (ms_is_port(path))
+		return ms_open_port(path, flags);
+	return real.open_2(path, flags);
+}
+
+int __open64_2(const char *path, int flags)
+{
+	if (ms_is_port(path))
+		return ms_open_port(path, flags);
+	return real.open64_2(path, flags);
+}
+
+int __openat_2(int dirfd, const char *path, int flags)
+{
+	if (ms_is_port(path))
+		return ms_open_port(path, flags);
+	return real.openat_2(dirfd, path, flags);
+}
+
+int __openat64_2(int dirfd, const char *path, int flags)
+{
+	if (ms_is_port(path))
+		return ms_open_port(path, flags);
+	return real.openat64_2(dirfd, path, flags);
+}
+
+/* ---- close and dup -------------------------------------------------- */
+
+int close(int fd)
+{
+	int ret;
+
+	ms_ensure_init();
+	if (fd < 0 || fd >= MS_MAX_FDS)
+		return real.close(fd);
+	pthread_mutex_lock(&sim.lock);
+	if (ms_slot_of(fd) >= 0) {
+		ms_untrack(fd);
+		ms_log("CLOSE");
+	}
+	ret = real.close(fd);
+	pthread_mutex_unlock(&sim.lock);
+	return ret;
+}
+
+/* Forget fake fds in [first, last] that a range close took away. */
+static void ms_untrack_range(unsigned int first, unsigned int last)
+{
+	unsigned int fd;
+
+	pthread_mutex_lock(&sim.lock);
+	for (fd = first; fd < MS_MAX_FDS && fd <= last; fd++)
+		if (sim.fake[fd]) {
+			ms_untrack((int)fd);
+			ms_log("CLOSE");
+		}
+	pthread_mutex_unlock(&sim.lock);
+}
+
+int close_range(unsigned int first, unsigned int last, int flags)
+{
+	int ret;
+
+	ms_ensure_init();
+	if (!real.close_range) {
+		errno = ENOSYS;
+		return -1;
+	}
+	ret = real.close_range(first, last, flags);
+	if (ret == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
+		ms_untrack_range(first, last);
+	return ret;
+}
+
+void closefrom(int lowfd)
+{
+	ms_ensure_init();
+	if (real.closefrom)
+		real.closefrom(lowfd);
+	if (lowfd >= 0)
+		ms_untrack_range((unsigned int)lowfd, UINT_MAX);
+}
+
+/* After a successful dup of oldfd onto newfd: newfd shares oldfd's pty. */
+static int ms_after_dup(int oldfd, int newfd)
+{
+	if (newfd < 0 || newfd >= MS_MAX_FDS)
+		return newfd;
+	pthread_mutex_lock(&sim.lock);
+	if (ms_slot_of(newfd) >= 0) {	/* dup2 over a fake fd closed it */
+		ms_untrack(newfd);
+		ms_log("CLOSE");
+	}
+	ms_track_dup(oldfd, newfd);
+	pthread_mutex_unlock(&sim.lock);
+	return newfd;
+}
+
+int dup(int oldfd)
+{
+	ms_ensure_init();
+	return ms_after_dup(oldfd, real.dup(oldfd));
+}
+
+int dup2(int oldfd, int newfd)
+{
+	int ret;
+
+	ms_ensure_init();
+	pthread_mutex_lock(&sim.lock);	/* no open may take newfd meanwhile */
+	ret = real.dup2(oldfd, newfd);
+	if (ret >= 0 && oldfd != newfd)
+		ms_after_dup(oldfd, ret);
+	pthread_mutex_unlock(&sim.lock);
+	return ret;
+}
+
+int dup3(int oldfd, int newfd, int flags)
+{
+	int ret;
+
+	ms_ensure_init();
+	pthread_mutex_lock(&sim.lock);
+	ret = real.dup3(oldfd, newfd, flags);
+	if (ret >= 0)
+		ms_after_dup(oldfd, ret);
+	pthread_mutex_unlock(&sim.lock);
+	return ret;
+}
+
+static int ms_fcntl(int (*fn)(int, int, ...), int fd, int cmd, void *arg)
+{
+	int ret;
+
+	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)
+		return fn(fd, cmd, arg);
+	ret = fn(fd, cmd, arg);
+	if (ret >= 0)
+		ms_after_dup(fd, ret);
+	return ret;
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	ms_ensure_init();
+	return ms_fcntl(real.fcntl, fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	ms_ensure_init();
+	return ms_fcntl(real.fcntl64, fd, cmd, arg);
+}
+
+/* ---- modem ioctls on fake fds --------------------------------------- */
+
+/* Lock, re-read, and fail with the injected errno if any (unlocks then). */
+static int ms_begin(void)
+{
+	int e;
+
+	pthread_mutex_lock(&sim.lock);
+	ms_refresh();
+	e = ms_fault();
+	if (e) {
+		pthread_mutex_unlock(&sim.lock);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static int ms_end(int ret)
+{
+	pthread_mutex_unlock(&sim.lock);
+	return ret;
+}
+
+static int ms_tiocmget(int *bits)
+{
+	if (ms_begin() < 0)
+		return -1;
+	*bits = (int)(sim.lines.inputs | sim.outputs);
+	if (sim.log_reads)
+		ms_log("TIOCMGET 0x%03x", (unsigned)*bits);
+	return ms_end(0);
+}
+
+static int ms_modem_write(unsigned long req, const int *bits)
+{
+	unsigned v = (unsigned)*bits;
+	const char *name;
+
+	if (ms_begin() < 0)
+		return -1;
+	if (req == TIOCMSET) {
+		name = "TIOCMSET";
+		sim.outputs = v & MS_OUTPUTS;
+	} else if (req == TIOCMBIS) {
+		name = "TIOCMBIS";
+		sim.outputs |= v & MS_OUTPUTS;
+	} else {
+		name = "TIOCMBIC";
+		sim.outputs &= ~v & MS_OUTPUTS;
+	}
+	ms_log("%s 0x%03x", name, v);
+	ms_write_outputs();
+	return ms_end(0);
+}
+
+static int ms_icount(struct serial_icounter_struct *ic)
+{
+	if (sim.no_icount) {
+		errno = ENOTTY;
+		return -1;
+	}
+	if (ms_begin() < 0)
+		return -1;
+	*ic = sim.icount;
+	return ms_end(0);
+}
+
+static unsigned ms_watched_count(unsigned mask)
+{
+	unsigned n = 0;
+
+	if (mask & TIOCM_CTS)
+		n += (unsigned)sim.icount.cts;
+	if (mask & TIOCM_CD)
+		n += (unsigned)sim.icount.dcd;
+	if (mask & TIOCM_RNG)
+		n += (unsigned)sim.icount.rng;
+	if (mask & TIOCM_DSR)
+		n += (unsigned)sim.icount.dsr;
+	return n;
+}
+
+/* Drain an inotify fd; its events only mean "read the file again". */
+static void ms_drain(int fd)
+{
+	char buf[4096];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static int ms_miwait(unsigned mask)
+{
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
+	unsigned start;
+	int r, e = 0, changed = 0;
+
+	if (sim.no_miwait) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (ms_begin() < 0)
+		return -1;
+	start = ms_watched_count(mask);
+	ms_end(0);
+	if (sim.have_state) {
+		pfd.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (pfd.fd >= 0 &&
+		    inotify_add_watch(pfd.fd, sim.state_dir,
+				      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY) < 0) {
+			real.close(pfd.fd);
+			pfd.fd = -1;
+		}
+	}
+	while (!changed && !e) {
+		r = poll(&pfd, 1, MODEMSIM_POLL_MS);
+		if (r < 0 && errno == EINTR) {
+			e = EINTR;
+			break;
+		}
+		if (r > 0)
+			ms_drain(pfd.fd);
+		pthread_mutex_lock(&sim.lock);
+		ms_refresh();
+		e = ms_fault();
+		changed = ms_watched_count(mask) != start;
+		pthread_mutex_unlock(&sim.lock);
+	}
+	if (pfd.fd >= 0)
+		real.close(pfd.fd);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+static void ms_set_break(int on)
+{
+	pthread_mutex_lock(&sim.lock);
+	sim.in_break = on;
+	ms_write_outputs();
+	pthread_mutex_unlock(&sim.lock);
+}
+
+/* A BREAK of ms milliseconds, logged as event; EINTR if a signal comes. */
+static int ms_break(const char *event, long arg, long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	int ret = 0;
+
+	if (ms_begin() < 0)
+		return -1;
+	ms_log("%s %ld", event, arg);
+	sim.in_break = 1;
+	ms_write_outputs();
+	ms_end(0);
+	if (!sim.fast_break && ms > 0 &&
+	    clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) == EINTR)
+		ret = -1;
+	ms_set_break(0);
+	if (ret < 0)
+		errno = EINTR;
+	return ret;
+}
+
+static int ms_break_level(unsigned long req)
+{
+	if (ms_begin() < 0)
+		return -1;
+	sim.in_break = req == TIOCSBRK;
+	ms_log("%s", req == TIOCSBRK ? "TIOCSBRK" : "TIOCCBRK");
+	ms_write_outputs();
+	return ms_end(0);
+}
+
+static int ms_tcsbrk(int arg)
+{
+	if (arg == 0)
+		return ms_break("TCSBRK", 0, 250);
+	if (ms_begin() < 0)
+		return -1;
+	ms_log("TCSBRK %d", arg);	/* a drain: nothing is ever pending */
+	return ms_end(0);
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	ms_ensure_init();
+	if (!ms_is_fake(fd))
+		return real.ioctl(fd, req, arg);
+	switch (req) {
+	case TIOCMGET:
+		return ms_tiocmget(arg);
+	case TIOCMSET:
+	case TIOCMBIS:
+	case TIOCMBIC:
+		return ms_modem_write(req, arg);
+	case TIOCMIWAIT:
+		return ms_miwait((unsigned)(uintptr_t)arg);
+	case TIOCGICOUNT:
+		return ms_icount(arg);
+	case TCSBRK:
+		return ms_tcsbrk((int)(intptr_t)arg);
+	case TCSBRKP: {
+		int n = (int)(intptr_t)arg;
+
+		return ms_break("TCSBRKP", n, n > 0 ? n * 100L : 250);
+	}
+	case TIOCSBRK:
+	case TIOCCBRK:
+		return ms_break_level(req);
+	default:
+		return real.ioctl(fd, req, arg);
+	}
+}
+
+int tcsendbreak(int fd, int duration)
+{
+	ms_ensure_init();
+	if (!ms_is_fake(fd))
+		return real.tcsendbreak(fd, duration);
+	/* glibc's mapping: TCSBRK 0 (250 ms) or TCSBRKP in tenths, rounded up */
+	return ms_break("TCSENDBREAK", duration,
+			duration <= 0 ? 250 : (duration + 99L) / 100 * 100);
+}
+
+/* A vanished device fails termios calls too (only GONE, not ERR). */
+static int ms_gone(int fd)
+{
+	int gone;
+
+	if (!ms_is_fake(fd))
+		return 0;
+	pthread_mutex_lock(&sim.lock);
+	ms_refresh();
+	gone = sim.lines.gone;
+	pthread_mutex_unlock(&sim.lock);
+	return gone;
+}
+
+int tcgetattr(int fd, struct termios *tio)
+{
+	ms_ensure_init();
+	if (ms_gone(fd)) {
+		errno = EIO;
+		return -1;
+	}
+	return real.tcgetattr(fd, tio);
+}
+
+int tcsetattr(int fd, int when, const struct termios *tio)
+{
+	ms_ensure_init();
+	if (ms_gone(fd)) {
+		errno = EIO;
+		return -1;
+	}
+	return real.tcsetattr(fd, when, tio);
+}
