@@ -837,7 +837,6 @@ int sock_server_open(struct sock_server *srv, const char *path, mode_t mode,
 	if (srv->listen_fd < 0)
 		return -1;
 	memcpy(srv->path, path, len + 1);
-	sock_debug(srv, 1, "Listening on socket %s", path);
 	return 0;
 }
 

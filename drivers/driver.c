@@ -132,7 +132,11 @@ static void publish_status(struct driver *d, uint64_t now)
 	if (d->cfg.ignorelb && d->db.pub.lb)
 		log_debug(&d->log, 1, "ignorelb: the LB line is reported as it is; "
 			  "genericups has no battery charge to compare");
-	pub_set(d, "ups.status", text);
+	if (state_set(&d->st, "ups.status", text) == ST_CHANGED) {
+		log_debug(&d->log, 1, "ups.status: %s", text);
+		if (d->srv_open)
+			sock_broadcast_setinfo(&d->srv, "ups.status");
+	}
 	publish_stats(d, now);
 }
 
@@ -622,8 +626,6 @@ static void drop_privileges(struct driver *d)
 	}
 	if (pw->pw_uid == 0)
 		return;
-	if (setgroups(0, NULL) < 0 && initgroups(pw->pw_name, pw->pw_gid) < 0)
-		log_fatal_errno(&d->log, "setgroups for user %s", user);
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0)
 		log_fatal_errno(&d->log, "initgroups for user %s", user);
 	if (setgid(pw->pw_gid) < 0)

@@ -188,6 +188,21 @@ static int parse_positive(const char *s, int *out)
 	return 0;
 }
 
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int options_parse(struct options *opt, int argc, char **argv, char *err, size_t errlen)
 {
 	const char *slash;
@@ -215,14 +230,16 @@ int options_parse(struct options *opt, int argc, char **argv, char *err, size_t 
 		case 'D': opt->debug++; break;
 		case 'F': opt->foreground++; break;
 		case 'B': opt->force_background = true; break;
-		case 'd':
-			if (parse_positive(optarg, &opt->dump_count) < 0 && strcmp(optarg, "0")) {
-				snprintf(err, errlen, "-d '%s': not a count", optarg);
+		case 'd': {
+			unsigned long n;
+
+			if (parse_uint(optarg, 1000, &n) < 0) {
+				snprintf(err, errlen, "-d '%s': not a count (0-1000)", optarg);
 				return -1;
 			}
-			if (!strcmp(optarg, "0"))
-				opt->dump_count = 0;
+			opt->dump_count = (int)n;
 			break;
+		}
 		case 'h': opt->help = true; break;
 		case 'x':
 			if (add_xvar(opt, optarg, err, errlen) < 0)
@@ -249,13 +266,13 @@ int options_parse(struct options *opt, int argc, char **argv, char *err, size_t 
 			opt->command = optarg;
 			break;
 		case 'P': {
-			int pid;
+			unsigned long pid;
 
-			if (parse_positive(optarg, &pid) < 0 && (pid = atoi(optarg)) <= 0) {
+			if (parse_uint(optarg, 4194304, &pid) < 0 || pid == 0) {
 				snprintf(err, errlen, "-P '%s': not a process ID", optarg);
 				return -1;
 			}
-			opt->command_pid = pid;
+			opt->command_pid = (pid_t)pid;
 			break;
 		}
 		default:
@@ -384,20 +401,6 @@ static int parse_seconds_ms(const char *s, uint32_t max_s, uint32_t *ms)
 	return 0;
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int push_setting(struct setting **arr, size_t *n, const struct setting *s)
 {

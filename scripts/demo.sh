@@ -64,15 +64,17 @@ ts() { date +%H:%M:%S.%3N; }
 status() { upsc "demo@127.0.0.1:$port" ups.status 2>/dev/null; }
 set_lines() { echo "$1" >"$lines.tmp" && mv "$lines.tmp" "$lines"; }
 
-# wait until upsc shows $1; print when it does
+# poll upsc every 50 ms, print each status seen, until it shows $1
+last=
 await() {
 	local want=$1 i got=
 	for i in $(seq 1 100); do
 		got=$(status)
-		if [ "$got" = "$want" ]; then
+		if [ "$got" != "$last" ]; then
 			printf '%s  upsc: ups.status = %s\n' "$(ts)" "$got"
-			return 0
+			last=$got
 		fi
+		[ "$got" = "$want" ] && return 0
 		sleep 0.05
 	done
 	printf '%s  upsc: ups.status = %s (expected %s)\n' "$(ts)" "${got:-?}" "$want"
@@ -81,7 +83,7 @@ await() {
 
 failed=0
 await "OL" || failed=1
-upsc "demo@127.0.0.1:$port" | sed 's/^/            /' | grep -E 'ups\.|driver\.(name|version):'
+upsc "demo@127.0.0.1:$port" 2>/dev/null | sed 's/^/            /' | grep -E 'ups\.|driver\.(name|version):'
 sleep 1
 printf '\n%s  lines: CTS drops   (mains fail)\n' "$(ts)"
 set_lines "CTS=0 DCD=1 RNG=0 DSR=0"
@@ -91,11 +93,11 @@ printf '\n%s  lines: DCD drops   (battery low; confirmed for lbconfirm = 1.5 s b
 set_lines "CTS=0 DCD=0 RNG=0 DSR=0"
 await "LB OB" || failed=1
 sleep 1
-printf '\n%s  lines: CTS and DCD rise (mains back; confirmed for olconfirm = 0.5 s)\n' "$(ts)"
+printf '\n%s  lines: CTS and DCD rise (mains back: OL after olconfirm = 0.5 s, LB clears after lbconfirm = 1.5 s)\n' "$(ts)"
 set_lines "CTS=1 DCD=1 RNG=0 DSR=0"
 await "OL" || failed=1
 echo
-upsc "demo@127.0.0.1:$port" | grep 'driver.stats' | sed 's/^/            /'
+upsc "demo@127.0.0.1:$port" 2>/dev/null | grep 'driver.stats' | sed 's/^/            /'
 if [ "$failed" -ne 0 ]; then
 	echo "demo FAILED (upsd log: $demo/upsd.log)"
 	exit 1

@@ -133,9 +133,32 @@ skip_all()
 	exit 0
 }
 
+SANITIZER_RE='AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:'
+
+# Stop the drivers, then one check: no sanitizer report in any driver log
+# (leaks are only reported at exit).
+_check_driver_logs()
+{
+	local pid f bad=
+	for pid in "${_itest_pids[@]}"; do
+		stop_pid "$pid"
+	done
+	for f in "$T"/driver-*.log; do
+		[ -f "$f" ] || continue
+		grep -qE "$SANITIZER_RE" "$f" && bad+="$f: $(grep -m3 -E "$SANITIZER_RE" "$f")
+"
+	done
+	if [ -n "$bad" ]; then
+		not_ok "no sanitizer reports from the drivers" "$bad"
+	elif compgen -G "$T/driver-*.log" >/dev/null; then
+		pass "no sanitizer reports from the drivers"
+	fi
+}
+
 _tap_done=0
 done_testing()
 {
+	_check_driver_logs
 	_tap_done=1
 	printf '1..%d\n' "$_tap_n"
 	printf '# %d passed, %d failed (%d skipped)\n' \
@@ -287,7 +310,7 @@ DRIVER_KIND=${ITEST_DRIVER_KIND:-$DRIVER_KIND}
 export DRIVER_KIND
 
 diag "driver: $GENERICUPS ($DRIVER_KIND)"
-diag "shim: ${MODEMSIM_SO:-none}"
+diag "lines: $([ "${USE_SIMPORT:-0}" = 1 ] && echo "port = sim:<file>" || echo "shim ${MODEMSIM_SO:-(none)}")"
 
 is_ours()
 {
@@ -627,7 +650,9 @@ expect_fail_config()
 			head -n 1 <<<"$out") | head -n 1)"
 		return 0
 	fi
-	if [ "$rc" -eq 1 ] && [[ $out == *"$needle"* ]]; then
+	if [[ $out =~ $SANITIZER_RE ]]; then
+		not_ok "$desc" "sanitizer report: $out"
+	elif [ "$rc" -eq 1 ] && [[ $out == *"$needle"* ]]; then
 		pass "$desc"
 	else
 		not_ok "$desc" "exit $rc, output: $out" "exit 1, output naming '$needle'"
