@@ -129,9 +129,6 @@ static void publish_status(struct driver *d, uint64_t now)
 	char text[64];
 
 	status_format(&d->db.pub, text, sizeof(text));
-	if (d->cfg.ignorelb && d->db.pub.lb)
-		log_debug(&d->log, 1, "ignorelb: the LB line is reported as it is; "
-			  "genericups has no battery charge to compare");
 	if (state_set(&d->st, "ups.status", text) == ST_CHANGED) {
 		log_debug(&d->log, 1, "ups.status: %s", text);
 		if (d->srv_open)
@@ -312,9 +309,36 @@ static void log_pending(struct driver *d, uint64_t now)
 		  "for %llu ms more", raw, pub, (unsigned long long)(dl > now ? dl - now : 0));
 }
 
+/* ignorelb (NUT's meaning): LB comes from battery.charge < battery.charge.low
+ * or battery.runtime < battery.runtime.low, not from the line. -1: no pair set. */
+static int ignorelb_low(const struct driver *d)
+{
+	static const char *const pairs[][2] = {
+		{ "battery.charge", "battery.charge.low" },
+		{ "battery.runtime", "battery.runtime.low" },
+	};
+	int found = -1;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		const char *v = state_get(&d->st, pairs[i][0]);
+		const char *low = state_get(&d->st, pairs[i][1]);
+
+		if (!v || !low)
+			continue;
+		if (strtod(v, NULL) < strtod(low, NULL))
+			return 1;
+		found = 0;
+	}
+	return found;
+}
+
 static void apply_lines(struct driver *d, unsigned bits, uint64_t now)
 {
 	struct ups_conditions raw = status_from_lines(&d->cfg.profile, bits);
+
+	if (d->cfg.ignorelb)
+		raw.lb = ignorelb_low(d) == 1;
 	static const char *const names[FLAP_NLINES] = { "CTS", "DCD", "RNG", "DSR" };
 	unsigned flapping;
 	int i;
@@ -1041,6 +1065,10 @@ int driver_main(int argc, char **argv)
 
 	pub_set(d, "driver.state", "init.info");
 	publish_info(d);
+	if (d->cfg.ignorelb && ignorelb_low(d) < 0)
+		log_fatal(&d->log, "ignorelb: the LB line is ignored, so battery.charge and "
+			  "battery.charge.low (or battery.runtime and battery.runtime.low) must be "
+			  "set with default.* or override.* in ups.conf");
 	d->stale = true;
 	d->srv.stale = true;
 	rc = d->src.ops->get(&d->src, &d->bits);

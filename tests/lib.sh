@@ -191,9 +191,9 @@ track_pid()
 # Signal then reap one process, SIGKILL after ~2 s.
 stop_pid()
 {
-	local pid=$1 i
+	local pid=$1 _
 	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 40); do
+	for _ in $(seq 40); do
 		kill -0 "$pid" 2>/dev/null || break
 		# a zombie child still answers kill -0: reap it
 		if [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then
@@ -355,8 +355,8 @@ _port_in_use()
 # free_port: a loopback TCP port nobody listens on or uses.
 free_port()
 {
-	local p i
-	for i in $(seq 200); do
+	local p _
+	for _ in $(seq 200); do
 		p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
 		_port_in_use "$p" || {
 			echo "$p"
@@ -369,6 +369,7 @@ free_port()
 # --- simulated modem lines -----------------------------------------------------
 
 # sim_init NAME: set SIM_PORT/SIM_STATE/SIM_LOG for line set NAME (default "main").
+# shellcheck disable=SC2120 # the argument is optional
 sim_init()
 {
 	local n=${1:-main}
@@ -498,10 +499,11 @@ start_driver()
 
 # start_upsd [extra upsd.conf lines...]: run NUT's upsd on a free loopback port.
 # Sets UPSD_PORT and UPSD_PID.
+# shellcheck disable=SC2120 # the arguments are optional
 start_upsd()
 {
-	local line i
-	for i in 1 2 3; do
+	local line _
+	for _ in 1 2 3; do
 		UPSD_PORT=$(free_port) || return 1
 		{
 			printf 'LISTEN 127.0.0.1 %s\n' "$UPSD_PORT"
@@ -593,6 +595,7 @@ sock_send()
 # sock_send_raw TEXT: one write() of TEXT as is (printf format escapes apply).
 sock_send_raw()
 {
+	# shellcheck disable=SC2059 # the caller's escapes are wanted
 	printf "$1" >&"$SOCK_FD"
 }
 

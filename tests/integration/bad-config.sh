@@ -6,6 +6,7 @@
 # variable): its behaviour is only recorded as SKIP lines.
 
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 need_lines
@@ -73,9 +74,9 @@ ok "no file escaped the state dir" test ! -e "$T/evil" -a ! -e "$T/genericups-ev
 # and the driver runs without the shim (it fails before any tty call).
 PLAIN="$T/dev/ttyPLAIN"
 : >"$PLAIN"
-flock -n "$PLAIN" sleep 60 &
+flock -n "$PLAIN" -c ": >'$T/locked'; exec sleep 60" &
 track_pid $!
-wait_for 5 eval '! flock -n "$PLAIN" true' || diag "flock(1) did not take the lock"
+wait_for 10 test -e "$T/locked" || diag "flock(1) did not take the lock"
 conf "[other]\n\tdriver = genericups\n\tport = \"$PLAIN\"\n\tupstype = 4\n"
 MODEMSIM_SO='' expect_fail_config "port locked by another process is named" "$PLAIN" -a other
 

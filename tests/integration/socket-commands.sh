@@ -6,6 +6,7 @@
 # pass (commands it lacks) are skipped when the driver is NUT's.
 
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 need_lines

@@ -6,6 +6,7 @@
 # second client on the driver socket. Needs the modem-line shim (ERR=, GONE=).
 
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 [ -n "$MODEMSIM_SO" ] || skip_all "needs the modem-line shim (set MODEMSIM_SO)"

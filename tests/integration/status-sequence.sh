@@ -7,6 +7,7 @@
 # TYPES="5 1" limits the types; default: every type 0-23.
 
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 need_lines
