@@ -25,6 +25,7 @@ struct config {
 	uint64_t seed;
 	pid_t kill_pid;
 	bool merge;		/* -R: report saved raw files */
+	bool verbose;		/* -v: per-sample monotonic times on stderr */
 };
 
 /* What the status must (want) and must not (absent) contain. */
@@ -46,7 +47,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: latency -S socket -f statefile [-m toggle|ob|lb] [-n samples]\n"
 		"               [-p max_pause_ms] [-t timeout_ms] [-l label] [-o raw_file]\n"
-		"               [-r seed] [-K driver_pid]\n"
+		"               [-r seed] [-K driver_pid] [-v]\n"
 		"       latency -R [-l label] raw_file...   (percentiles of saved samples)\n");
 	exit(2);
 }
@@ -58,7 +59,7 @@ static struct config parse_config(int argc, char **argv)
 			    .label = "latency" };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "S:f:m:n:p:t:l:o:r:K:R")) != -1) {
+	while ((opt = getopt(argc, argv, "S:f:m:n:p:t:l:o:r:K:Rv")) != -1) {
 		switch (opt) {
 		case 'S': c.sock_path = optarg; break;
 		case 'f': c.state_path = optarg; break;
@@ -71,6 +72,7 @@ static struct config parse_config(int argc, char **argv)
 		case 'r': c.seed = strtoull(optarg, NULL, 10) | 1; break;
 		case 'K': c.kill_pid = (pid_t)strtol(optarg, NULL, 10); break;
 		case 'R': c.merge = true; break;
+		case 'v': c.verbose = true; break;
 		default: usage();
 		}
 	}
@@ -216,6 +218,9 @@ static size_t run_samples(const struct config *c, struct conn *cn, int64_t *lat,
 		}
 		t0 = change_lines(c, l, &seq);
 		t1 = wait_status(cn, g, c->timeout_ms);
+		if (c->verbose)
+			fprintf(stderr, "sample %zu t0=%.6f t1=%.6f status=%s\n", i,
+				t0 / 1e9, t1 / 1e9, cn->status);
 		if (t1 < 0)
 			++*fails;
 		else

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -70,6 +71,7 @@ struct ms_real {
 	int (*fcntl)(int, int, ...);
 	int (*fcntl64)(int, int, ...);
 	int (*ioctl)(int, unsigned long, ...);
+	int (*flock)(int, int);
 	int (*tcsendbreak)(int, int);
 	int (*tcgetattr)(int, struct termios *);
 	int (*tcsetattr)(int, int, const struct termios *);
@@ -78,7 +80,9 @@ struct ms_real {
 struct ms_pty {
 	int master;		/* -1 when the slot is free */
 	int refs;		/* fake fds (dups included) on this pty */
+	int lock_fd;		/* on the shared lock file, for flock; -1 */
 	dev_t rdev;		/* the slave's device number */
+	unsigned gone_gen;	/* sim.gone_count when opened */
 };
 
 /* What one reading of the state file says. */
@@ -96,9 +100,10 @@ struct ms_sim {
 	char state_path[PATH_MAX];
 	char state_dir[PATH_MAX];
 	char out_path[PATH_MAX + 8];
+	char lock_path[PATH_MAX + 8];
 	char log_path[PATH_MAX];
 	int have_port, have_state, have_log;
-	int log_reads, fast_break, no_miwait, no_icount;
+	int log_reads, fast_break, no_miwait, no_icount, shared_lock;
 	unsigned open_lines;
 	/* fd table: fake[fd] = pty slot + 1, 0 for a real fd */
 	unsigned char fake[MS_MAX_FDS];
@@ -111,6 +116,7 @@ struct ms_sim {
 	struct serial_icounter_struct icount;
 	unsigned outputs;	/* DTR|RTS as last written */
 	int in_break;
+	unsigned gone_count;	/* times GONE=1 appeared: fds opened before stay dead */
 };
 
 static struct ms_real real;
@@ -118,6 +124,8 @@ static struct ms_sim sim = {
 	.lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP,
 };
 static pthread_once_t ms_once = PTHREAD_ONCE_INIT;
+/* the fake fd the current call is on, for per-fd faults */
+static __thread int ms_cur_fd = -1;
 
 /* ---- start-up ------------------------------------------------------- */
 
@@ -145,6 +153,7 @@ static void ms_resolve(void)
 	real.fcntl = ms_sym("fcntl");
 	real.fcntl64 = ms_sym("fcntl64");
 	real.ioctl = ms_sym("ioctl");
+	real.flock = ms_sym("flock");
 	real.tcsendbreak = ms_sym("tcsendbreak");
 	real.tcgetattr = ms_sym("tcgetattr");
 	real.tcsetattr = ms_sym("tcsetattr");
@@ -169,6 +178,17 @@ static int ms_env_flag(const char *name)
 	return v && *v && strcmp(v, "0") != 0;
 }
 
+/* A fork while another thread holds the lock must not leave it held. */
+static void ms_atfork_lock(void)
+{
+	pthread_mutex_lock(&sim.lock);
+}
+
+static void ms_atfork_unlock(void)
+{
+	pthread_mutex_unlock(&sim.lock);
+}
+
 static void ms_init(void)
 {
 	const char *v;
@@ -176,6 +196,7 @@ static void ms_init(void)
 	int i;
 
 	ms_resolve();
+	pthread_atfork(ms_atfork_lock, ms_atfork_unlock, ms_atfork_unlock);
 	for (i = 0; i < MS_MAX_PTYS; i++)
 		sim.ptys[i].master = -1;
 	sim.have_port = ms_env_copy(MODEMSIM_ENV_PORT, sim.port, sizeof(sim.port));
@@ -185,6 +206,8 @@ static void ms_init(void)
 	if (sim.have_state) {
 		snprintf(sim.out_path, sizeof(sim.out_path), "%s%s",
 			 sim.state_path, MODEMSIM_OUT_SUFFIX);
+		snprintf(sim.lock_path, sizeof(sim.lock_path), "%s%s",
+			 sim.state_path, MODEMSIM_LOCK_SUFFIX);
 		strcpy(sim.state_dir, sim.state_path);
 		slash = strrchr(sim.state_dir, '/');
 		if (!slash)
@@ -198,6 +221,8 @@ static void ms_init(void)
 	sim.fast_break = ms_env_flag(MODEMSIM_ENV_FAST_BREAK);
 	sim.no_miwait = ms_env_flag(MODEMSIM_ENV_NO_MIWAIT);
 	sim.no_icount = ms_env_flag(MODEMSIM_ENV_NO_ICOUNT);
+	sim.shared_lock = sim.have_state &&
+			  !ms_env_flag(MODEMSIM_ENV_NO_SHARED_LOCK);
 	v = getenv(MODEMSIM_ENV_OPEN_LINES);
 	sim.open_lines = v && *v ? (unsigned)strtoul(v, NULL, 0) & MS_OUTPUTS
 				 : MS_OUTPUTS;
@@ -417,6 +442,8 @@ static void ms_refresh(void)
 	memcpy(work, buf, len);
 	work[len] = '\0';
 	l = ms_parse_state(work);
+	if (l.gone && !sim.lines.gone)
+		sim.gone_count++;	/* like an unplugged adapter: open fds never work again */
 	if (sim.have_content) {
 		ms_count(l.inputs ^ sim.lines.inputs, 1);
 		ms_count(l.pulses, 2);
@@ -430,9 +457,20 @@ out:
 }
 
 /* errno a modem ioctl fails with now, or 0 (lock held, refreshed). */
+static int ms_slot_of(int fd);
+
+/* The device is gone now, or the current fd was opened before it vanished
+ * (an unplugged adapter's fds never work again). */
+static int ms_dead(void)
+{
+	int slot = ms_slot_of(ms_cur_fd);
+
+	return sim.lines.gone || (slot >= 0 && sim.ptys[slot].gone_gen != sim.gone_count);
+}
+
 static int ms_fault(void)
 {
-	if (sim.lines.gone)
+	if (ms_dead())
 		return EIO;
 	return sim.lines.err;
 }
@@ -456,6 +494,9 @@ static void ms_untrack(int fd)
 	if (--sim.ptys[slot].refs == 0) {
 		real.close(sim.ptys[slot].master);
 		sim.ptys[slot].master = -1;
+		if (sim.ptys[slot].lock_fd >= 0)
+			real.close(sim.ptys[slot].lock_fd);
+		sim.ptys[slot].lock_fd = -1;
 	}
 }
 
@@ -568,7 +609,9 @@ static int ms_open_port(const char *path, int flags)
 	}
 	sim.ptys[slot].master = master;
 	sim.ptys[slot].refs = 1;
+	sim.ptys[slot].lock_fd = -1;
 	sim.ptys[slot].rdev = st.st_rdev;
+	sim.ptys[slot].gone_gen = sim.gone_count;
 	sim.fake[fd] = (unsigned char)(slot + 1);
 	ms_log("OPEN %s", path);
 	sim.outputs |= sim.open_lines;	/* the tty layer raises them on open */
@@ -1006,6 +1049,7 @@ int ioctl(int fd, unsigned long req, ...)
 	ms_ensure_init();
 	if (!ms_is_fake(fd))
 		return real.ioctl(fd, req, arg);
+	ms_cur_fd = fd;
 	switch (req) {
 	case TIOCMGET:
 		return ms_tiocmget(arg);
@@ -1042,6 +1086,35 @@ int tcsendbreak(int fd, int duration)
 			duration <= 0 ? 250 : (duration + 99L) / 100 * 100);
 }
 
+/*
+ * Every open of the port makes its own pty, so flock on the pty would never
+ * see another process. Lock a file shared by all processes of the test
+ * instead, one open file description per pty, as a device node would be.
+ */
+int flock(int fd, int op)
+{
+	int slot, lfd;
+
+	ms_ensure_init();
+	if (!sim.shared_lock || !ms_is_fake(fd))
+		return real.flock(fd, op);
+	pthread_mutex_lock(&sim.lock);
+	slot = ms_slot_of(fd);
+	lfd = slot >= 0 ? sim.ptys[slot].lock_fd : -1;
+	if (slot >= 0 && lfd < 0) {
+		lfd = real.open(sim.lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (lfd < 0) {
+			pthread_mutex_unlock(&sim.lock);
+			return -1;
+		}
+		sim.ptys[slot].lock_fd = lfd;
+	}
+	pthread_mutex_unlock(&sim.lock);
+	if (lfd < 0)
+		return real.flock(fd, op);
+	return real.flock(lfd, op);	/* may block: not under the lock */
+}
+
 /* A vanished device fails termios calls too (only GONE, not ERR). */
 static int ms_gone(int fd)
 {
@@ -1051,7 +1124,8 @@ static int ms_gone(int fd)
 		return 0;
 	pthread_mutex_lock(&sim.lock);
 	ms_refresh();
-	gone = sim.lines.gone;
+	ms_cur_fd = fd;
+	gone = ms_dead();
 	pthread_mutex_unlock(&sim.lock);
 	return gone;
 }

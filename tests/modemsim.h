@@ -79,6 +79,13 @@
  * every 50 ms. -1/EINTR when a signal handler runs (always, SA_RESTART or
  * not), -1/EIO when GONE or ERR appear.
  *
+ * flock(2) on a fake fd locks MODEMSIM_STATE with ".lock" appended instead
+ * (one lock per open of the port), so that two processes opening the port
+ * conflict as they would on one device; every open makes its own pty.
+ * MODEMSIM_NO_SHARED_LOCK=1 (or no MODEMSIM_STATE) locks the pty instead.
+ * Tracked fds: open* creates them, dup/dup2/dup3/fcntl(F_DUPFD*) share them,
+ * close/close_range/closefrom drop them (fstat guards against the rest).
+ *
  * Every other call, and every fd that is not fake, goes to the real libc.
  */
 #ifndef MODEMSIM_H
@@ -92,8 +99,10 @@
 #define MODEMSIM_ENV_NO_MIWAIT	"MODEMSIM_NO_MIWAIT"
 #define MODEMSIM_ENV_NO_ICOUNT	"MODEMSIM_NO_ICOUNT"
 #define MODEMSIM_ENV_OPEN_LINES	"MODEMSIM_OPEN_LINES"
+#define MODEMSIM_ENV_NO_SHARED_LOCK	"MODEMSIM_NO_SHARED_LOCK"
 
 #define MODEMSIM_OUT_SUFFIX	".out"
+#define MODEMSIM_LOCK_SUFFIX	".lock"
 #define MODEMSIM_POLL_MS	50	/* TIOCMIWAIT re-reads at least this often */
 
 #endif

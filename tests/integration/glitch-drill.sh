@@ -1,0 +1,166 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Glitch immunity against NUT 2.8.0's upsd and a primary upsmon, upstype 5
+# (OL = CTS set, LB = DCD clear). From OL, pulses of 5, 100 and 500 ms on
+# the OB line (CTS), the LB line (DCD) and both; PULSES of each.
+# Default delays: OB is published at once (obconfirm 0) but LB never, so
+# no FSD and no SHUTDOWNCMD; a sustained OB then LB still shuts down.
+# All delays 0 (no upsmon): every pulse is published; counts as diagnostics.
+
+set -u
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib-upsmon.sh"
+
+need_lines
+[ -x "$UPSMON" ] || skip_all "no $UPSMON"
+PULSES=${PULSES:-10}
+sim_init
+OL_LINES="CTS=1 DCD=1"
+sim_set "$OL_LINES"
+mkfifo "$T/sleep.fifo"
+exec {SLP}<>"$T/sleep.fifo"
+
+# pulse LINES SECONDS: in-place rewrites (no fork) around a builtin sleep;
+# the measured width (us) goes to $WIDTHS.
+pulse()
+{
+	local a b
+	a=${EPOCHREALTIME/./}
+	if [ "${USE_SIMPORT:-0}" = 1 ]; then
+		# our sim: reader wants whole files: rename (one fork)
+		sim_set "$1"
+		read -r -t "$2" -u "$SLP" _
+		sim_set "$OL_LINES"
+	else
+		printf '%s\n' "$1" >"$SIM_STATE"
+		read -r -t "$2" -u "$SLP" _
+		printf '%s\n' "$OL_LINES" >"$SIM_STATE"
+	fi
+	b=${EPOCHREALTIME/./}
+	WIDTHS+=" $((b - a))"
+}
+
+# published: status changes away from OL since the mark ("OB", "LB OL"...
+# one per pulse that reached the socket), and those carrying LB.
+published()
+{
+	sock_since | awk '/^SETINFO ups.status / {
+		v = $0; sub(/^SETINFO ups.status "?/, "", v); sub(/"$/, "", v)
+		if (v != "OL" && prev == "OL") n++
+		if (v ~ /LB/) lb++
+		prev = v
+	} END { printf "%d %d\n", n, lb }' prev=OL
+}
+
+stat_of()
+{
+	echo DUMPALL | sock_talk "$(driver_sock myups)" 1 |
+		awk -v k="$1" '$1 == "SETINFO" && $2 == k { gsub(/"/, "", $3); print $3 }'
+}
+
+# run_group NAME LINES WIDTH GAP: PULSES pulses, prints diagnostics, sets
+# PUB (published pulses) and PUB_LB (broadcasts with LB).
+run_group()
+{
+	local i
+	WIDTHS=
+	sock_mark
+	for i in $(seq "$PULSES"); do
+		pulse "$2" "$3"
+		read -r -t "$4" -u "$SLP" _
+	done
+	sleep 0.3
+	read -r PUB PUB_LB < <(published)
+	diag "$(printf '%-4s %5s s: pulses sent %d, published %d (LB %d), width us %s' \
+		"$1" "$3" "$PULSES" "$PUB" "$PUB_LB" \
+		"$(tr ' ' '\n' <<<"$WIDTHS" | sort -n | awk 'NF { a[n++] = $1 } END { printf "min %d max %d", a[0], a[n-1] }')")"
+}
+
+# groups GAP-OB GAP-LB LB-EXPECTED: every group; 100 and 500 ms pulses must
+# be published (LB ones LB-EXPECTED times). 5 ms pulses are shorter than the
+# shim's ~8 ms TIOCMIWAIT return (it closes an inotify fd), so some come and
+# go between two reads: PUB5 counts the line pulses (both = 2) published.
+groups()
+{
+	local width
+	PUB5=0
+	for width in 0.005 0.1 0.5; do
+		run_group OB "CTS=0 DCD=1" "$width" "$1"
+		check_group OB "$width" "$PULSES" 1
+		run_group LB "CTS=1 DCD=0" "$width" "$2"
+		check_group LB "$width" "$3" 1
+		run_group both "CTS=0 DCD=0" "$width" "$1"
+		check_group both "$width" "$PULSES" 2
+		LB_SEEN=$((LB_SEEN + PUB_LB))
+	done
+}
+
+check_group()
+{
+	if [ "$2" = 0.005 ]; then
+		PUB5=$((PUB5 + PUB * $4))
+	elif [ "$PUB" != "$3" ]; then
+		GROUP_FAIL+="$1 $2 s: $PUB/$3 published; "
+	fi
+}
+
+# --- 1. default delays, upsd + primary upsmon --------------------------------
+write_ups_conf myups upstype=5
+start_driver myups || bail_out "driver does not start"
+start_upsd || bail_out "upsd does not start"
+add_mon_user || bail_out "upsd does not accept the upsmon user"
+start_upsmon myups
+is_upsc ups.status OL 10 "default delays: OL"
+sock_open "$(driver_sock myups)"
+t0=$(now_ms)
+GROUP_FAIL= LB_SEEN=0
+# gaps: 0.6 s after OB pulses (> olconfirm, so each is its own OB), 0.1 s after LB ones
+groups 0.6 0.1 0
+diag "default delays: $(((($(now_ms) - t0)) / 1000)) s of pulses, glitches counted $(stat_of driver.stats.glitches)"
+is "$GROUP_FAIL" "" "default delays: every 100/500 ms OB pulse published at once, no LB pulse"
+is "$LB_SEEN" 0 "default delays: LB never published"
+sleep 2
+ok "default delays: no SHUTDOWNCMD" test ! -e "$MON_MARKER"
+unlike "$(upsc_get ups.status)" FSD "default delays: no FSD on upsd"
+unlike "$(cat "$UPSMON_LOG")" "battery is low|shutdown" "default delays: upsmon never saw LB"
+sim_set "CTS=0 DCD=1"
+sleep 1
+t0=$(now_ms)
+sim_set "CTS=0 DCD=0"
+if wait_for 15 test -s "$MON_MARKER"; then
+	pass "sustained OB then LB: SHUTDOWNCMD runs"
+	diag "LB->SHUTDOWNCMD: $(($(head -n 1 "$MON_MARKER") - t0)) ms"
+else
+	not_ok "sustained OB then LB: SHUTDOWNCMD runs" "$(tail -n 10 "$UPSMON_LOG")"
+fi
+is_upsc ups.status "FSD LB OB" 5 "sustained OB then LB: FSD on upsd"
+sock_close
+stop_pid "$UPSMON_PID"
+stop_pid "$UPSD_PID"
+stop_pid "$DRIVER_PID"
+
+# --- 2. all delays 0, driver only ------------------------------------------------
+sim_set "$OL_LINES"
+write_ups_conf myups upstype=5 obconfirm=0 olconfirm=0 lbconfirm=0 rbconfirm=0 bypassconfirm=0
+start_driver myups || bail_out "driver does not start with zero delays"
+sock_open "$(driver_sock myups)"
+GROUP_FAIL= LB_SEEN=0
+groups 0.1 0.1 "$PULSES"
+missed=$(stat_of driver.stats.pulses.missed)
+diag "zero delays: glitches counted $(stat_of driver.stats.glitches), 5 ms line pulses published $PUB5, missed $missed"
+is "$GROUP_FAIL" "" "zero delays: every 100/500 ms pulse published"
+if [ "${USE_SIMPORT:-0}" = 1 ]; then
+	is "$PUB5" "$((4 * PULSES))" "zero delays: every 5 ms pulse published (sim: port)"
+else
+	is "$((PUB5 + missed))" "$((4 * PULSES))" "zero delays: each 5 ms line pulse published or counted missed"
+	# a pulse wholly between two reads (the shim moves the counters only)
+	# must show in driver.stats.pulses.missed without another level change
+	sim_set "$OL_LINES PULSE=CTS"
+	sleep 0.5
+	is "$(stat_of driver.stats.pulses.missed)" "$((missed + 1))" \
+		"pulse between two reads counted in driver.stats.pulses.missed at once"
+fi
+sock_close
+
+done_testing
