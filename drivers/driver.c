@@ -358,8 +358,7 @@ static void apply_lines(struct driver *d, unsigned bits, uint64_t now)
 				"check the cable and its shield, or a UPS self-test in progress",
 				names[i], d->cfg.port, d->cfg.flap.count,
 				d->cfg.flap.window_ms / 1000);
-	if (bits != d->bits)
-		count_missed_pulses(d, d->bits, bits);
+	count_missed_pulses(d, d->bits, bits);	/* also when the level came back */
 	d->bits = bits;
 	if (debounce_update(&d->db, &d->cfg.db, &raw, now) || flapping)
 		publish_status(d, now);

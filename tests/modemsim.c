@@ -126,6 +126,7 @@ static struct ms_sim sim = {
 static pthread_once_t ms_once = PTHREAD_ONCE_INIT;
 /* the fake fd the current call is on, for per-fd faults */
 static __thread int ms_cur_fd = -1;
+static __thread int ms_thread_inotify = -1;	/* TIOCMIWAIT's watch, see ms_miwait() */
 
 /* ---- start-up ------------------------------------------------------- */
 
@@ -957,15 +958,18 @@ static int ms_miwait(unsigned mask)
 		return -1;
 	start = ms_watched_count(mask);
 	ms_end(0);
-	if (sim.have_state) {
-		pfd.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (pfd.fd >= 0 &&
-		    inotify_add_watch(pfd.fd, sim.state_dir,
+	/* One inotify fd per waiting thread, kept open: closing one costs the
+	 * kernel several milliseconds, which would show up as line latency. */
+	if (sim.have_state && ms_thread_inotify < 0) {
+		ms_thread_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (ms_thread_inotify >= 0 &&
+		    inotify_add_watch(ms_thread_inotify, sim.state_dir,
 				      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MODIFY) < 0) {
-			real.close(pfd.fd);
-			pfd.fd = -1;
+			real.close(ms_thread_inotify);
+			ms_thread_inotify = -1;
 		}
 	}
+	pfd.fd = ms_thread_inotify;
 	while (!changed && !e) {
 		r = poll(&pfd, 1, MODEMSIM_POLL_MS);
 		if (r < 0 && errno == EINTR) {
@@ -980,8 +984,6 @@ static int ms_miwait(unsigned mask)
 		changed = ms_watched_count(mask) != start;
 		pthread_mutex_unlock(&sim.lock);
 	}
-	if (pfd.fd >= 0)
-		real.close(pfd.fd);
 	if (e) {
 		errno = e;
 		return -1;

@@ -63,10 +63,9 @@ stat_of()
 # PUB (published pulses) and PUB_LB (broadcasts with LB).
 run_group()
 {
-	local i
 	WIDTHS=
 	sock_mark
-	for i in $(seq "$PULSES"); do
+	for _ in $(seq "$PULSES"); do
 		pulse "$2" "$3"
 		read -r -t "$4" -u "$SLP" _
 	done
@@ -114,10 +113,10 @@ start_upsmon myups
 is_upsc ups.status OL 10 "default delays: OL"
 sock_open "$(driver_sock myups)"
 t0=$(now_ms)
-GROUP_FAIL= LB_SEEN=0
+GROUP_FAIL="" LB_SEEN=0
 # gaps: 0.6 s after OB pulses (> olconfirm, so each is its own OB), 0.1 s after LB ones
 groups 0.6 0.1 0
-diag "default delays: $(((($(now_ms) - t0)) / 1000)) s of pulses, glitches counted $(stat_of driver.stats.glitches)"
+diag "default delays: $((($(now_ms) - t0) / 1000)) s of pulses, glitches counted $(stat_of driver.stats.glitches)"
 is "$GROUP_FAIL" "" "default delays: every 100/500 ms OB pulse published at once, no LB pulse"
 is "$LB_SEEN" 0 "default delays: LB never published"
 sleep 2
@@ -145,7 +144,7 @@ sim_set "$OL_LINES"
 write_ups_conf myups upstype=5 obconfirm=0 olconfirm=0 lbconfirm=0 rbconfirm=0 bypassconfirm=0
 start_driver myups || bail_out "driver does not start with zero delays"
 sock_open "$(driver_sock myups)"
-GROUP_FAIL= LB_SEEN=0
+GROUP_FAIL="" LB_SEEN=0
 groups 0.1 0.1 "$PULSES"
 missed=$(stat_of driver.stats.pulses.missed)
 diag "zero delays: glitches counted $(stat_of driver.stats.glitches), 5 ms line pulses published $PUB5, missed $missed"

@@ -35,7 +35,7 @@ kill_k()
 	KRC=$?
 	end=$(mono)
 	KPID=$(tail -n "+$((before + 1))" "$SIM_LOG" 2>/dev/null | awk '$3 == "OPEN" { print $2; exit }')
-	KSEQ= KBRK= KHOLD_MS=-1
+	KSEQ="" KBRK="" KHOLD_MS=-1
 	[ -n "$KPID" ] || return 0
 	KSEQ=$(tiocmset_seq "$KPID")
 	KBRK=$(sim_events "$KPID" 'BRK|BREAK' | awk '{ print $3, $4 }')

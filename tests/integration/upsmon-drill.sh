@@ -15,7 +15,7 @@ set -u
 
 need_lines
 [ "${USE_SIMPORT:-0}" = 1 ] && skip_all "needs the modem-line shim log"
-[ -x "$UPSMON" ] && [ -x "$UPSDRVCTL" ] || skip_all "no $UPSMON or $UPSDRVCTL"
+{ [ -x "$UPSMON" ] && [ -x "$UPSDRVCTL" ]; } || skip_all "no $UPSMON or $UPSDRVCTL"
 NUT_DRIVER=${NUT_DRIVER:-/lib/nut/genericups}
 sim_init
 export MODEMSIM_FAST_BREAK=1
@@ -38,7 +38,7 @@ new_log_pid_of()
 #   SD-SEQ: TIOCMSET values expected from shutdown ("-" = none, "brk" = BREAK)
 drill()
 {
-	local ty=$1 mode=$2 ol=$3 ob=$4 lb=$5 sd=$6 t0 ms pid mark rc out
+	local ty=$1 mode=$2 ol=$3 ob=$4 lb=$5 sd=$6 t0 ms pid rc out
 	local name="type $ty ($mode)" sdpid end hold from
 	diag "--- $name"
 	sim_set "$ol"
@@ -92,7 +92,7 @@ drill()
 			"$name: no line write but CP (0x002)"
 		return
 	fi
-	is "$rc" 0 "$name: upsdrvctl shutdown exits 0"
+	is "$rc" 0 "$name: upsdrvctl shutdown exits 0" || diag "$out"
 	if [ "$sd" = brk ]; then
 		like "$(tail -n "+$((from + 1))" "$SIM_LOG" | awk '$3 ~ /BRK|BREAK/ { print $3, $4 }')" \
 			'^(TCSBRKP 50|TCSENDBREAK (49|50)[0-9]{2})$' "$name: shutdown sent a 5 s BREAK"
