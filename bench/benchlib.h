@@ -89,7 +89,8 @@ static inline void bl_state_prepare(const char *path, struct bl_lines l, unsigne
 	int fd, n;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	n = snprintf(text, sizeof(text), "CTS=%d DCD=%d SEQ=%u\n", l.cts, l.dcd, seq);
+	n = snprintf(text, sizeof(text), "CTS=%d DCD=%d\n", l.cts, l.dcd);
+	(void)seq;	/* levels always differ; port=sim: takes no SEQ word */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		bl_die("%s: open: %s", tmp, strerror(errno));

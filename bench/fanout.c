@@ -42,6 +42,7 @@ struct fleet {
 	size_t n;
 	int epfd;
 	size_t ndone;		/* clients that reached the current goal */
+	int64_t first_ns;	/* when the first of them did */
 	bool *done;
 	const char *want;	/* status word every client must see */
 };
@@ -124,7 +125,8 @@ static void client_read(struct fleet *f, size_t i)
 		if (f->want && c->status_seen && !f->done[i] &&
 		    bl_has_word(c->status, f->want)) {
 			f->done[i] = true;
-			f->ndone++;
+			if (f->ndone++ == 0)
+				f->first_ns = bl_now_ns();
 		}
 	}
 	if (n == 0)
@@ -182,7 +184,7 @@ static void fleet_connect(struct fleet *f, const struct config *cfg)
  * rename-to-last-client time of each.
  */
 static size_t run_round(struct fleet *f, const struct config *cfg, int64_t *times,
-			size_t *fails, unsigned *seq, uint64_t *seed)
+			int64_t *spread, size_t *fails, unsigned *seq, uint64_t *seed)
 {
 	static struct bl_lines l = { 1, 1 };
 	size_t n = 0;
@@ -204,9 +206,11 @@ static size_t run_round(struct fleet *f, const struct config *cfg, int64_t *time
 		if (f->ndone < f->n) {
 			fprintf(stderr, "%s: change %zu: only %zu of %zu clients saw %s within %ld ms\n",
 				cfg->label, k, f->ndone, f->n, f->want, cfg->timeout_ms);
-			++*fails;
+			if (++*fails >= 3)
+				break;
 			continue;
 		}
+		spread[n] = bl_now_ns() - f->first_ns;
 		times[n++] = bl_now_ns() - t0;
 	}
 	return n;
@@ -273,31 +277,44 @@ static int stuck_client(const struct config *cfg)
 	return fd;
 }
 
+/* One round, reported twice: rename -> last client, and first -> last client
+ * (the spread, which leaves out the simulator's wake-up). */
+static size_t round_report(struct fleet *f, const struct config *cfg, const char *suffix,
+			   unsigned *seq, uint64_t *seed)
+{
+	int64_t *times = calloc(cfg->changes, sizeof(*times));
+	int64_t *spread = calloc(cfg->changes, sizeof(*spread));
+	size_t n, fails = 0;
+	char label[160];
+
+	if (!times || !spread)
+		bl_die("out of memory");
+	n = run_round(f, cfg, times, spread, &fails, seq, seed);
+	snprintf(label, sizeof(label), "%s c=%zu%s", cfg->label, cfg->nclients, suffix);
+	bl_report(label, times, n, fails);
+	snprintf(label, sizeof(label), "%s c=%zu%s spread", cfg->label, cfg->nclients, suffix);
+	bl_report(label, spread, n, 0);
+	free(times);
+	free(spread);
+	return fails;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg = parse_config(argc, argv);
 	struct fleet f = { 0 };
-	int64_t *times = calloc(cfg.changes, sizeof(*times));
 	uint64_t seed = 0x9e3779b97f4a7c15ULL;
 	unsigned seq = 100;
-	size_t n, fails = 0;
-	char label[160];
-	int stuck = -1;
+	size_t fails;
+	int stuck;
 
-	if (!times)
-		bl_die("out of memory");
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit(cfg.nclients + 64);
 	fleet_connect(&f, &cfg);
-	n = run_round(&f, &cfg, times, &fails, &seq, &seed);
-	snprintf(label, sizeof(label), "%s c=%zu", cfg.label, cfg.nclients);
-	bl_report(label, times, n, fails);
+	fails = round_report(&f, &cfg, "", &seq, &seed);
 	if (cfg.stuck_round) {
 		stuck = stuck_client(&cfg);
-		fails = 0;
-		n = run_round(&f, &cfg, times, &fails, &seq, &seed);
-		snprintf(label, sizeof(label), "%s c=%zu+stuck", cfg.label, cfg.nclients);
-		bl_report(label, times, n, fails);
+		fails += round_report(&f, &cfg, "+stuck", &seq, &seed);
 		printf("%-28s stuck client after the round: %d bytes unread, %s\n", cfg.label,
 		       queued_bytes(stuck), peer_gone(stuck) ? "dropped by the driver" : "still connected");
 	}

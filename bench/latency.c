@@ -221,10 +221,13 @@ static size_t run_samples(const struct config *c, struct conn *cn, int64_t *lat,
 		if (c->verbose)
 			fprintf(stderr, "sample %zu t0=%.6f t1=%.6f status=%s\n", i,
 				t0 / 1e9, t1 / 1e9, cn->status);
-		if (t1 < 0)
-			++*fails;
-		else
+		if (t1 >= 0) {
 			lat[n++] = t1 - t0;
+		} else if (++*fails >= 3) {
+			fprintf(stderr, "%s: %zu changes got no broadcast within %ld ms; giving up\n",
+				c->label, *fails, c->timeout_ms);
+			break;
+		}
 		if (!strcmp(c->mode, "lb")) {
 			l.dcd = 1;
 			settle(c, cn, l, &nolb, &seq);

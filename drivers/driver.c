@@ -65,6 +65,18 @@ static void notify(const char *state)
 #endif
 }
 
+/* Half the period systemd's WatchdogSec= asks for, or 0. */
+static uint64_t watchdog_period_ms(void)
+{
+#ifdef HAVE_LIBSYSTEMD
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
+		return usec / 2000;
+#endif
+	return 0;
+}
+
 /* ---- publishing ---------------------------------------------------------- */
 
 static void pub_set(struct driver *d, const char *name, const char *value)
@@ -360,8 +372,10 @@ static void apply_lines(struct driver *d, unsigned bits, uint64_t now)
 				d->cfg.flap.window_ms / 1000);
 	count_missed_pulses(d, d->bits, bits);	/* also when the level came back */
 	d->bits = bits;
-	if (debounce_update(&d->db, &d->cfg.db, &raw, now) || flapping)
+	if (debounce_update(&d->db, &d->cfg.db, &raw, now))
 		publish_status(d, now);
+	else
+		publish_stats(d, now);	/* glitches, pulses, flapping; sends only changes */
 	log_pending(d, now);
 }
 
@@ -813,6 +827,7 @@ static int main_loop(struct driver *d)
 		deadline = earliest(d->next_read_ms, debounce_next_deadline(&d->db, &d->cfg.db));
 		deadline = earliest(deadline, sock_server_next_deadline(&d->srv));
 		deadline = earliest(deadline, d->next_stats_ms);
+		deadline = earliest(deadline, d->next_watchdog_ms);
 		timeout = !deadline ? -1 : deadline <= now ? 0 : (int)(deadline - now);
 		rc = poll(pfd, n + 2, timeout);
 		if (rc < 0 && errno != EINTR)
@@ -842,6 +857,10 @@ static int main_loop(struct driver *d)
 		}
 		if (d->next_stats_ms && now >= d->next_stats_ms)
 			publish_stats(d, now);
+		if (d->next_watchdog_ms && now >= d->next_watchdog_ms) {
+			notify("WATCHDOG=1");
+			d->next_watchdog_ms = now + d->watchdog_ms;
+		}
 		if (rc > 0)
 			sock_server_handle(&d->srv, pfd + 2, n, now);
 		else
@@ -1100,6 +1119,9 @@ int driver_main(int argc, char **argv)
 							      : SAFETY_READ_MS);
 	pub_set(d, "driver.state", "quiet");
 	notify("READY=1");
+	d->watchdog_ms = watchdog_period_ms();
+	if (d->watchdog_ms)
+		d->next_watchdog_ms = now_ms() + d->watchdog_ms;
 
 	rc = main_loop(d);
 	notify("STOPPING=1");

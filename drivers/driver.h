@@ -65,6 +65,9 @@ struct driver {
 	bool srv_open;
 	int sig_fd;
 
+	uint64_t watchdog_ms;		/* systemd WATCHDOG=1 period, 0 when off */
+	uint64_t next_watchdog_ms;
+
 	enum driver_exit exit;
 	int base_debug;			/* -D / debug_min, what SET driver.debug -1 returns to */
 };
