@@ -179,6 +179,27 @@ static void fleet_connect(struct fleet *f, const struct config *cfg)
 	}
 }
 
+/* Start from OL (CTS and DCD set) whatever an earlier run left in the file. */
+static void fleet_settle(struct fleet *f, const struct config *cfg)
+{
+	struct bl_lines l = { 1, 1 };
+	int64_t deadline;
+
+	f->want = "OL";
+	f->ndone = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		f->done[i] = bl_has_word(f->cl[i].status, "OL") && !bl_has_word(f->cl[i].status, "OB");
+		f->ndone += f->done[i];
+	}
+	bl_state_prepare(cfg->state_path, l, 0);
+	bl_state_commit(cfg->state_path);
+	deadline = bl_now_ns() + cfg->timeout_ms * 1000000;
+	while (f->ndone < f->n && bl_now_ns() < deadline)
+		fleet_pump(f, 10);
+	if (f->ndone < f->n)
+		bl_die("%s: only %zu of %zu clients saw OL at the start", cfg->label, f->ndone, f->n);
+}
+
 /*
  * One round of changes: returns how many completed; times[] gets the
  * rename-to-last-client time of each.
@@ -311,6 +332,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit(cfg.nclients + 64);
 	fleet_connect(&f, &cfg);
+	fleet_settle(&f, &cfg);
 	fails = round_report(&f, &cfg, "", &seq, &seed);
 	if (cfg.stuck_round) {
 		stuck = stuck_client(&cfg);
@@ -320,5 +342,7 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 	bl_kill_driver(cfg.kill_pid);
+	free(f.cl);
+	free(f.done);
 	return fails ? 1 : 0;
 }
