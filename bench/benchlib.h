@@ -120,8 +120,12 @@ static inline int bl_connect(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		bl_die("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		bl_die("%s: connect: %s", path, strerror(errno));
+	/* the file appears at bind(), before listen(): retry for up to 5 s */
+	for (int i = 0; connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0; i++) {
+		if ((errno != ECONNREFUSED && errno != ENOENT) || i == 500)
+			bl_die("%s: connect: %s", path, strerror(errno));
+		bl_sleep_ms(10);
+	}
 	return fd;
 }
 

@@ -190,6 +190,18 @@ static void ms_atfork_unlock(void)
 	pthread_mutex_unlock(&sim.lock);
 }
 
+/* The child's thread has a new TID, so it cannot unlock a recursive mutex
+ * the parent's thread locked: start it afresh instead. */
+static void ms_atfork_child(void)
+{
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&sim.lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+}
+
 static void ms_init(void)
 {
 	const char *v;
@@ -197,7 +209,7 @@ static void ms_init(void)
 	int i;
 
 	ms_resolve();
-	pthread_atfork(ms_atfork_lock, ms_atfork_unlock, ms_atfork_unlock);
+	pthread_atfork(ms_atfork_lock, ms_atfork_unlock, ms_atfork_child);
 	for (i = 0; i < MS_MAX_PTYS; i++)
 		sim.ptys[i].master = -1;
 	sim.have_port = ms_env_copy(MODEMSIM_ENV_PORT, sim.port, sizeof(sim.port));
