@@ -261,13 +261,15 @@ static bool peer_gone(int fd)
  */
 static int stuck_client(const struct config *cfg)
 {
-	char chunk[64 * 8 + 1] = "";
+	char chunk[8 * 8 + 1] = "";
 	int fd = bl_connect(cfg->sock_path), last = -1, steady = 0, q = 0;
 	size_t sent = 0;
 	const char *why = "queue stopped growing";
 	int64_t deadline = bl_now_ns() + 5000000000LL;
 
-	for (int i = 0; i < 64; i++)
+	/* small steps: stop once the kernel queue is full, before the driver's
+	 * own buffer overflows, so the client stays connected and stuck */
+	for (int i = 0; i < 8; i++)
 		strcat(chunk, "DUMPALL\n");
 	set_nonblock(fd);
 	while (bl_now_ns() < deadline) {
@@ -282,7 +284,7 @@ static int stuck_client(const struct config *cfg)
 			break;
 		}
 		sent += (size_t)w;
-		bl_sleep_ms(20);
+		bl_sleep_ms(10);
 		if (peer_gone(fd)) {
 			why = "dropped by the driver";
 			break;
@@ -290,7 +292,7 @@ static int stuck_client(const struct config *cfg)
 		q = queued_bytes(fd);
 		steady = q == last ? steady + 1 : 0;
 		last = q;
-		if (steady >= 5)
+		if (steady >= 3 && q > 0)
 			break;
 	}
 	printf("%-28s stuck client: sent %zu bytes of DUMPALL, %d bytes unread in its queue, %s\n",

@@ -983,7 +983,8 @@ static int ms_miwait(unsigned mask)
 	}
 	pfd.fd = ms_thread_inotify;
 	while (!changed && !e) {
-		r = poll(&pfd, 1, MODEMSIM_POLL_MS);
+		/* inotify says when to look; the timeout is only a safety net */
+		r = poll(&pfd, 1, pfd.fd >= 0 ? MODEMSIM_IDLE_POLL_MS : MODEMSIM_POLL_MS);
 		if (r < 0 && errno == EINTR) {
 			e = EINTR;
 			break;

@@ -103,6 +103,7 @@
 
 #define MODEMSIM_OUT_SUFFIX	".out"
 #define MODEMSIM_LOCK_SUFFIX	".lock"
-#define MODEMSIM_POLL_MS	50	/* TIOCMIWAIT re-reads at least this often */
+#define MODEMSIM_POLL_MS	50	/* TIOCMIWAIT re-reads at least this often without inotify */
+#define MODEMSIM_IDLE_POLL_MS	1000	/* ... and with inotify watching the state file */
 
 #endif
