@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #ifdef HAVE_LIBSYSTEMD
-#include <systemd/sd-daemon.h>
+#include <dlfcn.h>
 #endif
 
 #include "cable_profile.h"
@@ -56,24 +56,42 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void notify(const char *state)
+/*
+ * systemd notification through libsystemd's sd_notify(), loaded only when
+ * systemd asks for it (NOTIFY_SOCKET set): outside systemd the driver does
+ * not carry libsystemd and its dependencies (about 1 MB resident).
+ */
+static void notify_init(struct driver *d)
 {
 #ifdef HAVE_LIBSYSTEMD
-	sd_notify(0, state);
+	if (!getenv("NOTIFY_SOCKET"))
+		return;
+	d->sd_lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!d->sd_lib) {
+		log_msg(&d->log, LOG_WARNING, "NOTIFY_SOCKET is set but libsystemd cannot be "
+			"loaded: %s", dlerror());
+		return;
+	}
+	*(void **)&d->sd_notify = dlsym(d->sd_lib, "sd_notify");
+	*(void **)&d->sd_watchdog_enabled = dlsym(d->sd_lib, "sd_watchdog_enabled");
 #else
-	(void)state;
+	(void)d;
 #endif
 }
 
-/* Half the period systemd's WatchdogSec= asks for, or 0. */
-static uint64_t watchdog_period_ms(void)
+static void notify(const struct driver *d, const char *state)
 {
-#ifdef HAVE_LIBSYSTEMD
+	if (d->sd_notify)
+		d->sd_notify(0, state);
+}
+
+/* Half the period systemd's WatchdogSec= asks for, or 0. */
+static uint64_t watchdog_period_ms(const struct driver *d)
+{
 	uint64_t usec = 0;
 
-	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
+	if (d->sd_watchdog_enabled && d->sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
 		return usec / 2000;
-#endif
 	return 0;
 }
 
@@ -471,17 +489,17 @@ static int do_reload(struct driver *d, enum reload_mode mode)
 	char err[512];
 
 	log_msg(&d->log, LOG_INFO, "reloading the configuration");
-	notify("RELOADING=1");
+	notify(d, "RELOADING=1");
 	memset(&conf, 0, sizeof(conf));
 	if (d->opt.use_conf && upsconf_load(&conf, d->confpath, err, sizeof(err)) < 0) {
 		log_msg(&d->log, LOG_ERR, "reload: %s; keeping the running configuration", err);
-		notify("READY=1");
+		notify(d, "READY=1");
 		return 3;
 	}
 	if (config_build(&cfg, &d->opt, &conf, err, sizeof(err)) < 0) {
 		log_msg(&d->log, LOG_ERR, "reload: %s; keeping the running configuration", err);
 		upsconf_free(&conf);
-		notify("READY=1");
+		notify(d, "READY=1");
 		return 3;
 	}
 	what = config_unreloadable_change(&d->cfg, &cfg);
@@ -491,7 +509,7 @@ static int do_reload(struct driver *d, enum reload_mode mode)
 			"; keeping the running configuration");
 		config_free(&cfg);
 		upsconf_free(&conf);
-		notify("READY=1");
+		notify(d, "READY=1");
 		if (mode == RELOAD_OR_EXIT)
 			d->exit = DRV_EXIT_RELOAD;
 		return 2;
@@ -506,7 +524,7 @@ static int do_reload(struct driver *d, enum reload_mode mode)
 	publish_info(d);
 	if (d->have_read)
 		apply_lines(d, d->bits, now_ms());
-	notify("READY=1");
+	notify(d, "READY=1");
 	log_msg(&d->log, LOG_INFO, "configuration reloaded");
 	return 0;
 }
@@ -848,6 +866,11 @@ static int main_loop(struct driver *d)
 				d->watch_fd = -1;
 			}
 			read_lines(d, "change", now);
+			/* A change right after the watcher woke us, before it waits
+			 * again, would go unseen until the next one: TIOCMIWAIT
+			 * compares with the lines as they are when it is entered. */
+			if (d->port_open && d->watch_fd >= 0)
+				d->next_read_ms = now + FOLLOWUP_READ_MS;
 		}
 		if (d->next_read_ms && now >= d->next_read_ms)
 			read_lines(d, d->port_open ? "timer" : "reopen", now);
@@ -858,7 +881,7 @@ static int main_loop(struct driver *d)
 		if (d->next_stats_ms && now >= d->next_stats_ms)
 			publish_stats(d, now);
 		if (d->next_watchdog_ms && now >= d->next_watchdog_ms) {
-			notify("WATCHDOG=1");
+			notify(d, "WATCHDOG=1");
 			d->next_watchdog_ms = now + d->watchdog_ms;
 		}
 		if (rc > 0)
@@ -1064,6 +1087,7 @@ int driver_main(int argc, char **argv)
 	d->reopen_backoff_ms = REOPEN_MIN_MS;
 	state_init(&d->st);
 	startup_config(d, argc, argv);
+	notify_init(d);
 	line_source_init(&d->src, d->cfg.port, &d->log);
 	d->src.nolock = d->cfg.nolock;
 	d->src.force_poll = d->cfg.pollonly;
@@ -1118,13 +1142,13 @@ int driver_main(int argc, char **argv)
 		d->next_read_ms = now_ms() + (d->watch_fd < 0 ? (uint64_t)d->cfg.pollinterval * 1000
 							      : SAFETY_READ_MS);
 	pub_set(d, "driver.state", "quiet");
-	notify("READY=1");
-	d->watchdog_ms = watchdog_period_ms();
+	notify(d, "READY=1");
+	d->watchdog_ms = watchdog_period_ms(d);
 	if (d->watchdog_ms)
 		d->next_watchdog_ms = now_ms() + d->watchdog_ms;
 
 	rc = main_loop(d);
-	notify("STOPPING=1");
+	notify(d, "STOPPING=1");
 	pub_set(d, "driver.state", "cleanup.exit");
 	cleanup(d);
 	switch (rc) {

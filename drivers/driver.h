@@ -22,6 +22,7 @@
 #define REOPEN_MIN_MS	1000
 #define REOPEN_MAX_MS	30000
 #define SAFETY_READ_MS	60000	/* event mode: re-read now and then anyway */
+#define FOLLOWUP_READ_MS 20	/* event mode: read again this soon after a change */
 #define STATS_PERIOD_MS	10000	/* refresh driver.stats.onbattery.* while on battery */
 
 enum driver_exit {
@@ -65,6 +66,9 @@ struct driver {
 	bool srv_open;
 	int sig_fd;
 
+	void *sd_lib;			/* libsystemd, when run by systemd */
+	int (*sd_notify)(int unset_environment, const char *state);
+	int (*sd_watchdog_enabled)(int unset_environment, uint64_t *usec);
 	uint64_t watchdog_ms;		/* systemd WATCHDOG=1 period, 0 when off */
 	uint64_t next_watchdog_ms;
 
