@@ -596,7 +596,7 @@ static const struct {
 START_TEST(test_icount)
 {
 	const char *ops[4 + 3 * N_STEPS] = { "open", "icount", "mark:r" };
-	char names[N_STEPS][16], out[OUT_MAX], want[OUT_MAX];
+	char names[N_STEPS][24], out[OUT_MAX], want[OUT_MAX];
 	static struct running r;
 	int n = 3;
 
