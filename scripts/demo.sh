@@ -67,8 +67,8 @@ set_lines() { echo "$1" >"$lines.tmp" && mv "$lines.tmp" "$lines"; }
 # poll upsc every 50 ms, print each status seen, until it shows $1
 last=
 await() {
-	local want=$1 i got=
-	for i in $(seq 1 100); do
+	local want=$1 _ got=
+	for _ in $(seq 1 100); do
 		got=$(status)
 		if [ "$got" != "$last" ]; then
 			printf '%s  upsc: ups.status = %s\n' "$(ts)" "$got"
