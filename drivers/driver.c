@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The driver's life cycle: startup and the modes (-c, -k, dump), the poll
+ * loop, reload, socket commands, signals, privileges and cleanup.
+ */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -9,7 +13,6 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +26,12 @@
 #endif
 
 #include "cable_profile.h"
+#include "control.h"
 #include "driver.h"
-#include "sockclient.h"
-#include "status.h"
+#include "lines.h"
+#include "publish.h"
+#include "shutdown.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "0.1.0"
-#endif
 #ifndef STATEPATH
 #define STATEPATH "/run/nut"
 #endif
@@ -43,9 +45,6 @@
 #define RUN_AS_GROUP "nut"
 #endif
 
-#define DRIVER_NAME "genericups"
-#define DRIVER_VERSION_INTERNAL "0.1"
-#define BREAK_MS 5000		/* NUT: tcsendbreak(fd, 4901) = a 5 s break on Linux */
 #define MAX_POLLFDS_STATIC 8
 
 static uint64_t now_ms(void)
@@ -92,387 +91,6 @@ static uint64_t watchdog_period_ms(const struct driver *d)
 
 	if (d->sd_watchdog_enabled && d->sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
 		return usec / 2000;
-	return 0;
-}
-
-/* ---- publishing ---------------------------------------------------------- */
-
-static void pub_set(struct driver *d, const char *name, const char *value)
-{
-	if (state_set(&d->st, name, value) == ST_CHANGED && d->srv_open)
-		sock_broadcast_setinfo(&d->srv, name);
-}
-
-static void pub_setf(struct driver *d, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void pub_setf(struct driver *d, const char *name, const char *fmt, ...)
-{
-	char buf[ST_MAX_VALUE_LEN + 1];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	pub_set(d, name, buf);
-}
-
-static void pub_flags(struct driver *d, const char *name, unsigned flags)
-{
-	if (state_set_flags(&d->st, name, flags) == ST_CHANGED && d->srv_open)
-		sock_broadcast_setflags(&d->srv, name);
-}
-
-static void pub_cmd(struct driver *d, const char *cmd)
-{
-	if (state_add_cmd(&d->st, cmd) == ST_CHANGED && d->srv_open)
-		sock_broadcast_addcmd(&d->srv, cmd);
-}
-
-static void publish_stats(struct driver *d, uint64_t now)
-{
-	static const char *const names[FLAP_NLINES] = { "CTS", "DCD", "RNG", "DSR" };
-	char flapping[32] = "";
-	unsigned mask = flap_mask(&d->flap);
-	int i;
-
-	pub_setf(d, "driver.stats.onbattery.transfers", "%lu", d->db.transfers_ob);
-	pub_setf(d, "driver.stats.onbattery.time", "%llu",
-		 (unsigned long long)(debounce_ob_total_ms(&d->db, now) / 1000));
-	pub_setf(d, "driver.stats.onbattery.current", "%llu",
-		 (unsigned long long)(debounce_ob_current_ms(&d->db, now) / 1000));
-	pub_setf(d, "driver.stats.glitches", "%lu", d->db.glitches);
-	pub_setf(d, "driver.stats.pulses.missed", "%lu", d->missed_pulses);
-	for (i = 0; i < FLAP_NLINES; i++) {
-		if (mask & (1u << i)) {
-			if (*flapping)
-				strcat(flapping, " ");
-			strcat(flapping, names[i]);
-		}
-	}
-	pub_set(d, "driver.stats.flapping", *flapping ? flapping : "none");
-	d->next_stats_ms = d->db.pub.ol ? 0 : now + STATS_PERIOD_MS;
-}
-
-static void publish_status(struct driver *d, uint64_t now)
-{
-	char text[64];
-
-	status_format(&d->db.pub, text, sizeof(text));
-	if (state_set(&d->st, "ups.status", text) == ST_CHANGED) {
-		log_debug(&d->log, 1, "ups.status: %s", text);
-		if (d->srv_open)
-			sock_broadcast_setinfo(&d->srv, "ups.status");
-	}
-	publish_stats(d, now);
-}
-
-static void publish_info(struct driver *d)
-{
-	const struct driver_config *c = &d->cfg;
-	char key[ST_MAX_VALUE_LEN + 1];
-	size_t i;
-
-	pub_set(d, "device.type", "ups");
-	pub_set(d, "driver.name", DRIVER_NAME);
-	pub_set(d, "driver.version", PACKAGE_VERSION);
-	pub_set(d, "driver.version.internal", DRIVER_VERSION_INTERNAL);
-	pub_setf(d, "driver.parameter.pollinterval", "%d", c->pollinterval);
-	pub_set(d, "driver.parameter.synchronous",
-		c->synchronous < 0 ? "auto" : c->synchronous ? "yes" : "no");
-	for (i = 0; i < c->nparams; i++) {
-		const struct setting *s = &c->params[i];
-
-		if (s->value)
-			snprintf(key, sizeof(key), "driver.parameter.%s", s->key);
-		else
-			snprintf(key, sizeof(key), "driver.flag.%s", s->key);
-		pub_set(d, key, s->value ? s->value : "enabled");
-	}
-	pub_setf(d, "driver.debug", "%d", d->log.debug);
-	pub_flags(d, "driver.debug", ST_FLAG_RW | ST_FLAG_NUMBER);
-	if (!state_get(&d->st, "driver.flag.allow_killpower") ||
-	    strcmp(state_get(&d->st, "driver.flag.allow_killpower"), "1"))
-		pub_set(d, "driver.flag.allow_killpower", c->allow_killpower ? "1" : "0");
-	pub_flags(d, "driver.flag.allow_killpower", ST_FLAG_RW | ST_FLAG_NUMBER);
-	for (i = 0; i < c->ndefaults; i++)
-		pub_set(d, c->defaults[i].key, c->defaults[i].value);
-	pub_set(d, "ups.mfr", c->mfr);
-	pub_set(d, "ups.model", c->model);
-	pub_set(d, "device.mfr", c->mfr);
-	pub_set(d, "device.model", c->model);
-	if (c->serial) {
-		pub_set(d, "ups.serial", c->serial);
-		pub_set(d, "device.serial", c->serial);
-	}
-	for (i = 0; i < c->noverrides; i++) {
-		if (state_set_immutable(&d->st, c->overrides[i].key, c->overrides[i].value) ==
-		    ST_CHANGED && d->srv_open)
-			sock_broadcast_setinfo(&d->srv, c->overrides[i].key);
-	}
-	pub_cmd(d, "driver.exit");
-	pub_cmd(d, "driver.killpower");
-	pub_cmd(d, "driver.reload");
-	pub_cmd(d, "driver.reload-or-error");
-	pub_cmd(d, "driver.reload-or-exit");
-	pub_cmd(d, "shutdown.default");
-}
-
-static void set_stale(struct driver *d, bool stale)
-{
-	d->stale = stale;
-	if (d->srv_open)
-		sock_server_set_stale(&d->srv, stale);
-	else
-		d->srv.stale = stale;
-}
-
-/* ---- the port ------------------------------------------------------------ */
-
-static void watch_begin(struct driver *d)
-{
-	d->watch_fd = -1;
-	if (d->cfg.pollonly)
-		return;
-	d->watch_fd = d->src.ops->watch_start(&d->src);
-	if (d->watch_fd < 0)
-		log_msg(&d->log, LOG_NOTICE, "port %s cannot report line changes; "
-			"reading the lines every %d s", d->cfg.port, d->cfg.pollinterval);
-	else
-		log_debug(&d->log, 1, "waiting for line changes on %s (%s port)",
-			  d->cfg.port, d->src.ops->kind);
-}
-
-/* Open, lock and write the cable-power lines. */
-static int port_open(struct driver *d, char *err, size_t errlen)
-{
-	int rc;
-
-	if (d->src.ops->open(&d->src, err, errlen) < 0)
-		return -1;
-	rc = d->src.ops->set(&d->src, (unsigned)d->cfg.profile.cp);
-	if (rc < 0) {
-		snprintf(err, errlen, "port %s: cannot set the cable power lines (TIOCMSET 0x%03x): %s",
-			 d->cfg.port, (unsigned)d->cfg.profile.cp, strerror(-rc));
-		d->src.ops->close(&d->src);
-		return -1;
-	}
-	d->port_open = true;
-	d->have_counts = d->src.ops->counts(&d->src, &d->counts) == 0;
-	return 0;
-}
-
-static void port_close(struct driver *d)
-{
-	if (!d->port_open)
-		return;
-	d->src.ops->close(&d->src);
-	d->port_open = false;
-	d->watch_fd = -1;
-}
-
-static void count_missed_pulses(struct driver *d, unsigned old_bits, unsigned new_bits)
-{
-	struct line_counts c;
-	static const struct { size_t off; unsigned bit; } lines[] = {
-		{ offsetof(struct line_counts, cts), ML_CTS },
-		{ offsetof(struct line_counts, dcd), ML_DCD },
-		{ offsetof(struct line_counts, rng), ML_RNG },
-		{ offsetof(struct line_counts, dsr), ML_DSR },
-	};
-	size_t i;
-
-	if (!d->have_counts || d->src.ops->counts(&d->src, &c) < 0)
-		return;
-	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		uint32_t was = *(const uint32_t *)((const char *)&d->counts + lines[i].off);
-		uint32_t is = *(const uint32_t *)((const char *)&c + lines[i].off);
-		uint32_t seen = ((old_bits ^ new_bits) & lines[i].bit) ? 1 : 0;
-		uint32_t delta = is - was;
-
-		/* the counter moved more than the level change we saw: pulses we missed */
-		if (delta > seen) {
-			d->missed_pulses += (delta - seen + 1) / 2;
-			log_msg(&d->log, LOG_NOTICE, "line %s changed %u time(s) between two reads",
-				i == 0 ? "CTS" : i == 1 ? "DCD" : i == 2 ? "RNG" : "DSR", delta);
-		}
-	}
-	d->counts = c;
-}
-
-static void schedule_reopen(struct driver *d, uint64_t now)
-{
-	d->next_read_ms = now + d->reopen_backoff_ms;
-	log_msg(&d->log, LOG_NOTICE, "retrying port %s in %u ms", d->cfg.port,
-		d->reopen_backoff_ms);
-	d->reopen_backoff_ms = d->reopen_backoff_ms * 2 > REOPEN_MAX_MS ?
-			       REOPEN_MAX_MS : d->reopen_backoff_ms * 2;
-}
-
-static void read_failed(struct driver *d, int rc, uint64_t now)
-{
-	if (!d->stale)
-		log_msg(&d->log, LOG_WARNING, "communications with UPS lost: reading the lines "
-			"of %s failed: %s", d->cfg.port, strerror(-rc));
-	set_stale(d, true);
-	port_close(d);
-	schedule_reopen(d, now);
-}
-
-static void log_lines(struct driver *d, unsigned bits, const char *why)
-{
-	log_debug(&d->log, 3, "lines (%s): CTS=%d DCD=%d RNG=%d DSR=%d DTR=%d RTS=%d", why,
-		  !!(bits & ML_CTS), !!(bits & ML_DCD), !!(bits & ML_RNG), !!(bits & ML_DSR),
-		  !!(bits & ML_DTR), !!(bits & ML_RTS));
-}
-
-static void log_pending(struct driver *d, uint64_t now)
-{
-	uint64_t dl = debounce_next_deadline(&d->db, &d->cfg.db);
-	char raw[64], pub[64];
-
-	if (!dl || d->log.debug < 2)
-		return;
-	status_format(&d->db.raw, raw, sizeof(raw));
-	status_format(&d->db.pub, pub, sizeof(pub));
-	log_debug(&d->log, 2, "pending: lines say \"%s\", published \"%s\"; confirming "
-		  "for %llu ms more", raw, pub, (unsigned long long)(dl > now ? dl - now : 0));
-}
-
-/* ignorelb (NUT's meaning): LB comes from battery.charge < battery.charge.low
- * or battery.runtime < battery.runtime.low, not from the line. -1: no pair set. */
-static int ignorelb_low(const struct driver *d)
-{
-	static const char *const pairs[][2] = {
-		{ "battery.charge", "battery.charge.low" },
-		{ "battery.runtime", "battery.runtime.low" },
-	};
-	int found = -1;
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		const char *v = state_get(&d->st, pairs[i][0]);
-		const char *low = state_get(&d->st, pairs[i][1]);
-
-		if (!v || !low)
-			continue;
-		if (strtod(v, NULL) < strtod(low, NULL))
-			return 1;
-		found = 0;
-	}
-	return found;
-}
-
-static void apply_lines(struct driver *d, unsigned bits, uint64_t now)
-{
-	struct ups_conditions raw = status_from_lines(&d->cfg.profile, bits);
-
-	if (d->cfg.ignorelb)
-		raw.lb = ignorelb_low(d) == 1;
-	static const char *const names[FLAP_NLINES] = { "CTS", "DCD", "RNG", "DSR" };
-	unsigned flapping;
-	int i;
-
-	if (!d->have_read) {
-		debounce_init(&d->db, &d->cfg.db, &raw, now);
-		d->have_read = true;
-		d->bits = bits;
-		publish_status(d, now);
-		log_pending(d, now);
-		return;
-	}
-	flapping = flap_note(&d->flap, &d->cfg.flap, d->bits, bits, now);
-	for (i = 0; i < FLAP_NLINES; i++)
-		if (flapping & (1u << i))
-			log_msg(&d->log, LOG_WARNING, "line %s of %s changed %u times within %u s: "
-				"check the cable and its shield, or a UPS self-test in progress",
-				names[i], d->cfg.port, d->cfg.flap.count,
-				d->cfg.flap.window_ms / 1000);
-	count_missed_pulses(d, d->bits, bits);	/* also when the level came back */
-	d->bits = bits;
-	if (debounce_update(&d->db, &d->cfg.db, &raw, now))
-		publish_status(d, now);
-	else
-		publish_stats(d, now);	/* glitches, pulses, flapping; sends only changes */
-	log_pending(d, now);
-}
-
-static void read_lines(struct driver *d, const char *why, uint64_t now)
-{
-	char err[256];
-	unsigned bits;
-	int rc;
-
-	if (!d->port_open) {
-		if (port_open(d, err, sizeof(err)) < 0) {
-			log_msg(&d->log, LOG_WARNING, "%s", err);
-			schedule_reopen(d, now);
-			return;
-		}
-		log_msg(&d->log, LOG_NOTICE, "port %s opened again", d->cfg.port);
-		watch_begin(d);
-	}
-	rc = d->src.ops->get(&d->src, &bits);
-	if (rc < 0) {
-		read_failed(d, rc, now);
-		return;
-	}
-	log_lines(d, bits, why);
-	d->reopen_backoff_ms = REOPEN_MIN_MS;
-	apply_lines(d, bits, now);
-	if (d->stale) {
-		log_msg(&d->log, LOG_NOTICE, "communications with UPS re-established");
-		set_stale(d, false);
-	}
-	d->next_read_ms = now + (d->watch_fd < 0 ? (uint64_t)d->cfg.pollinterval * 1000
-						 : SAFETY_READ_MS);
-}
-
-/* ---- shutdown ------------------------------------------------------------ */
-
-static int do_shutdown(struct driver *d)
-{
-	const struct cable_profile *p = &d->cfg.profile;
-	char name[32];
-	int rc;
-
-	if (p->sd == SD_UNSUPPORTED) {
-		log_msg(&d->log, LOG_ERR, "no shutdown defined for upstype %d (%s); "
-			"set SD in ups.conf if the cable has a shutdown line",
-			d->cfg.upstype, cable_profile_get(d->cfg.upstype)->desc);
-		return -1;
-	}
-	if (!d->port_open) {
-		log_msg(&d->log, LOG_ERR, "cannot shut down: port %s is not open", d->cfg.port);
-		return -1;
-	}
-	if (p->sd == ML_ST) {
-		log_msg(&d->log, LOG_NOTICE, "sending a %d s BREAK on %s", BREAK_MS / 1000,
-			d->cfg.port);
-		rc = d->src.ops->send_break(&d->src, BREAK_MS);
-		if (rc < 0) {
-			log_msg(&d->log, LOG_ERR, "BREAK on %s failed: %s", d->cfg.port,
-				strerror(-rc));
-			return -1;
-		}
-		return 0;
-	}
-	log_msg(&d->log, LOG_NOTICE, "raising shutdown lines %s on %s",
-		cable_mask_name((unsigned)p->sd, name, sizeof(name)), d->cfg.port);
-	rc = d->src.ops->set(&d->src, (unsigned)p->sd);
-	if (rc < 0) {
-		log_msg(&d->log, LOG_ERR, "setting shutdown lines on %s failed: %s",
-			d->cfg.port, strerror(-rc));
-		return -1;
-	}
-	if (d->cfg.sdtime > 0) {
-		struct timespec ts = { .tv_sec = d->cfg.sdtime };
-
-		log_msg(&d->log, LOG_INFO, "holding shutdown signal for %u seconds...",
-			d->cfg.sdtime);
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
 	return 0;
 }
 
@@ -523,7 +141,7 @@ static int do_reload(struct driver *d, enum reload_mode mode)
 	d->log.debug = d->opt.debug > d->cfg.debug_min ? d->opt.debug : d->cfg.debug_min;
 	publish_info(d);
 	if (d->have_read)
-		apply_lines(d, d->bits, now_ms());
+		lines_apply(d, d->bits, now_ms());
 	notify(d, "READY=1");
 	log_msg(&d->log, LOG_INFO, "configuration reloaded");
 	return 0;
@@ -544,15 +162,15 @@ static int handle_instcmd(void *ctx, const char *cmd, const char *param)
 				"driver.flag.allow_killpower is not 1");
 			return SOCK_CMD_INVALID;
 		}
-		pub_set(d, "driver.state", "fsd.killpower");
+		publish_set(d, "driver.state", "fsd.killpower");
 		log_msg(&d->log, LOG_CRIT, "killpower requested: shutting the UPS down");
-		if (do_shutdown(d) < 0)
+		if (shutdown_ups(d) < 0)
 			return SOCK_CMD_FAILED;
 		d->exit = DRV_EXIT_OK;
 		return SOCK_CMD_HANDLED;
 	}
 	if (!strcasecmp(cmd, "shutdown.default"))
-		return do_shutdown(d) < 0 ? SOCK_CMD_FAILED : SOCK_CMD_HANDLED;
+		return shutdown_ups(d) < 0 ? SOCK_CMD_FAILED : SOCK_CMD_HANDLED;
 	if (!strcasecmp(cmd, "driver.reload"))
 		return do_reload(d, RELOAD_PLAIN) == 3 ? SOCK_CMD_FAILED : SOCK_CMD_HANDLED;
 	if (!strcasecmp(cmd, "driver.reload-or-error"))
@@ -596,7 +214,7 @@ static int handle_setvar(void *ctx, const char *var, const char *value)
 			return SOCK_CMD_INVALID;
 		}
 		d->log.debug = v < 0 ? d->base_debug : (int)v;
-		pub_setf(d, "driver.debug", "%d", d->log.debug);
+		publish_setf(d, "driver.debug", "%d", d->log.debug);
 		return SOCK_CMD_HANDLED;
 	}
 	if (!strcasecmp(var, "driver.flag.allow_killpower")) {
@@ -607,7 +225,7 @@ static int handle_setvar(void *ctx, const char *var, const char *value)
 				"SET driver.flag.allow_killpower '%s': use 0 or 1", value);
 			return SOCK_CMD_INVALID;
 		}
-		pub_set(d, "driver.flag.allow_killpower", b ? "1" : "0");
+		publish_set(d, "driver.flag.allow_killpower", b ? "1" : "0");
 		return SOCK_CMD_HANDLED;
 	}
 	log_msg(&d->log, LOG_NOTICE, "SET '%s': not a writable variable of this driver", var);
@@ -707,34 +325,6 @@ static void fix_socket_group(struct driver *d)
 			d->sockpath, d->cfg.group, strerror(errno));
 }
 
-static void pidfile_write(struct driver *d)
-{
-	FILE *f = fopen(d->pidpath, "we");
-
-	if (!f) {
-		log_msg(&d->log, LOG_WARNING, "cannot write PID file %s: %s", d->pidpath,
-			strerror(errno));
-		return;
-	}
-	fprintf(f, "%ld\n", (long)getpid());
-	fclose(f);
-	chmod(d->pidpath, 0644);
-	d->pidfile_written = true;
-}
-
-static pid_t pidfile_read(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	long pid = 0;
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	return (pid_t)pid;
-}
-
 static void paths_init(struct driver *d)
 {
 	const char *sp = getenv("NUT_STATEPATH");
@@ -763,33 +353,6 @@ static void names_init(struct driver *d)
 		log_fatal(&d->log, "PID file path in %s is too long", d->altpidpath);
 }
 
-/* Ask an instance already serving this UPS to exit, so we can take over. */
-static void stop_old_instance(struct driver *d)
-{
-	struct sock_conn c;
-	char err[256];
-	struct stat sb;
-	pid_t pid;
-	int i;
-
-	if (sockclient_open(&c, d->sockpath, 2000, err, sizeof(err)) == 0) {
-		log_msg(&d->log, LOG_WARNING, "another driver serves %s: asking it to exit",
-			d->sockpath);
-		sockclient_request(&c, "INSTCMD driver.exit", 5000, err, sizeof(err));
-		sockclient_close(&c);
-		for (i = 0; i < 100 && stat(d->sockpath, &sb) == 0; i++)
-			usleep(50000);
-		return;
-	}
-	pid = pidfile_read(d->pidpath);
-	if (pid > 0 && pid != getpid() && kill(pid, SIGTERM) == 0) {
-		log_msg(&d->log, LOG_WARNING, "duplicate driver instance (PID file %s names %ld): "
-			"terminating it", d->pidpath, (long)pid);
-		for (i = 0; i < 100 && kill(pid, 0) == 0; i++)
-			usleep(50000);
-	}
-}
-
 static void cleanup(struct driver *d)
 {
 	if (d->srv_open) {
@@ -799,7 +362,7 @@ static void cleanup(struct driver *d)
 	}
 	if (d->pidfile_written)
 		unlink(d->pidpath);
-	port_close(d);
+	lines_close(d);
 	state_free(&d->st);
 	config_free(&d->cfg);
 	if (d->have_conf)
@@ -865,7 +428,7 @@ static int main_loop(struct driver *d)
 				d->src.ops->watch_stop(&d->src);
 				d->watch_fd = -1;
 			}
-			read_lines(d, "change", now);
+			lines_read(d, "change", now);
 			/* A change right after the watcher woke us, before it waits
 			 * again, would go unseen until the next one: TIOCMIWAIT
 			 * compares with the lines as they are when it is entered. */
@@ -873,10 +436,10 @@ static int main_loop(struct driver *d)
 				d->next_read_ms = now + FOLLOWUP_READ_MS;
 		}
 		if (d->next_read_ms && now >= d->next_read_ms)
-			read_lines(d, d->port_open ? "timer" : "reopen", now);
+			lines_read(d, d->port_open ? "timer" : "reopen", now);
 		if (d->have_read && debounce_update(&d->db, &d->cfg.db, &d->db.raw, now)) {
 			publish_status(d, now);
-			log_pending(d, now);
+			lines_log_pending(d, now);
 		}
 		if (d->next_stats_ms && now >= d->next_stats_ms)
 			publish_stats(d, now);
@@ -895,97 +458,6 @@ static int main_loop(struct driver *d)
 
 /* ---- modes ---------------------------------------------------------------- */
 
-static int run_command(struct driver *d)
-{
-	const char *cmd = d->opt.command;
-	struct sock_conn c;
-	char err[256], req[128];
-	int sig = 0, rc;
-	pid_t pid;
-
-	if (!strcmp(cmd, "reload"))
-		sig = SIGHUP;
-	else if (!strcmp(cmd, "reload-or-exit"))
-		sig = SIGUSR1;
-	else if (strcmp(cmd, "reload-or-error") && strcmp(cmd, "exit")) {
-		fprintf(stderr, "%s: error: -c '%s': unknown command (use reload, "
-			"reload-or-exit, reload-or-error or exit)\n", d->opt.progname, cmd);
-		return 1;
-	}
-	if (sig) {
-		pid = d->opt.command_pid ? d->opt.command_pid : pidfile_read(d->pidpath);
-		if (pid <= 0) {
-			fprintf(stderr, "%s: error: -c %s: no PID (cannot read %s; use -P)\n",
-				d->opt.progname, cmd, d->pidpath);
-			return 1;
-		}
-		if (kill(pid, sig) < 0) {
-			fprintf(stderr, "%s: error: -c %s: cannot signal PID %ld: %s\n",
-				d->opt.progname, cmd, (long)pid, strerror(errno));
-			return 1;
-		}
-		return 0;
-	}
-	if (sockclient_open(&c, d->sockpath, 3000, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: error: -c %s: %s\n", d->opt.progname, cmd, err);
-		return 1;
-	}
-	snprintf(req, sizeof(req), "INSTCMD driver.%s", cmd);
-	rc = sockclient_request(&c, req, 15000, err, sizeof(err));
-	sockclient_close(&c);
-	if (rc < 0) {
-		fprintf(stderr, "%s: error: -c %s: %s\n", d->opt.progname, cmd, err);
-		return 1;
-	}
-	printf("Request for driver to %s returned code %d\n", cmd, rc);
-	return rc;
-}
-
-static int killpower_via_socket(struct driver *d)
-{
-	struct sock_conn c;
-	char err[256];
-	int rc;
-
-	if (sockclient_open(&c, d->sockpath, 3000, err, sizeof(err)) < 0)
-		return -1;
-	rc = sockclient_request(&c, "SET driver.flag.allow_killpower 1", 15000, err, sizeof(err));
-	if (rc == 0)
-		rc = sockclient_request(&c, "INSTCMD driver.killpower",
-					(int)(d->cfg.sdtime + 60) * 1000, err, sizeof(err));
-	sockclient_close(&c);
-	if (rc < 0)
-		log_msg(&d->log, LOG_WARNING, "running driver did not take killpower: %s", err);
-	else
-		log_msg(&d->log, LOG_NOTICE, "request to killpower via running driver instance "
-			"returned code %d", rc);
-	return rc;
-}
-
-static int run_kill(struct driver *d)
-{
-	char err[512];
-
-	if (killpower_via_socket(d) == 0)
-		return 0;
-	if (d->cfg.profile.sd == SD_UNSUPPORTED) {
-		log_msg(&d->log, LOG_ERR, "no shutdown defined for upstype %d (%s); set SD to "
-			"the cable's shutdown lines to override", d->cfg.upstype,
-			cable_profile_get(d->cfg.upstype)->desc);
-		return 1;
-	}
-	d->src.nolock = true;	/* the running driver, if any, may hold it */
-	if (port_open(d, err, sizeof(err)) < 0) {
-		log_msg(&d->log, LOG_ERR, "%s", err);
-		return 1;
-	}
-	log_msg(&d->log, LOG_NOTICE, "initiating UPS [%s] shutdown", d->opt.upsname);
-	if (do_shutdown(d) < 0)
-		return 1;
-	log_msg(&d->log, LOG_CRIT, "UPS [%s]: shutdown request was successful", d->opt.upsname);
-	return 0;
-}
-
 static int run_dump(struct driver *d)
 {
 	char err[512];
@@ -993,13 +465,13 @@ static int run_dump(struct driver *d)
 	int i, rc = -1;
 
 	memset(&d->cfg.db, 0, sizeof(d->cfg.db));	/* show the lines as they are */
-	if (port_open(d, err, sizeof(err)) < 0)
+	if (lines_open(d, err, sizeof(err)) < 0)
 		log_fatal(&d->log, "%s", err);
 	publish_info(d);
 	for (i = 0; i <= d->opt.dump_count; i++) {
 		rc = d->src.ops->get(&d->src, &bits);
 		if (rc == 0)
-			apply_lines(d, bits, now_ms());
+			lines_apply(d, bits, now_ms());
 	}
 	if (rc < 0)
 		log_msg(&d->log, LOG_WARNING, "reading the lines of %s failed: %s", d->cfg.port,
@@ -1051,7 +523,7 @@ static void startup_config(struct driver *d, int argc, char **argv)
 		log_fatal(&d->log, "%s", err);
 	names_init(d);
 	if (d->opt.command)
-		exit(run_command(d));
+		exit(control_run_command(d));
 	if (d->opt.use_conf) {
 		if (upsconf_load(&d->conf, d->confpath, err, sizeof(err)) < 0)
 			log_fatal(&d->log, "%s", err);
@@ -1093,21 +565,21 @@ int driver_main(int argc, char **argv)
 	d->src.force_poll = d->cfg.pollonly;
 
 	if (d->opt.kill)
-		exit(run_kill(d));
+		exit(shutdown_run_kill(d));
 	if (d->opt.dump_count >= 0)
 		exit(run_dump(d));
 
 	background = (d->opt.force_background || (!d->opt.debug && !d->opt.foreground));
-	stop_old_instance(d);
-	if (port_open(d, err, sizeof(err)) < 0)
+	control_stop_old_instance(d);
+	if (lines_open(d, err, sizeof(err)) < 0)
 		log_fatal(&d->log, "%s", err);
 	drop_privileges(d);
 	if (signals_open(d) < 0)
 		log_fatal_errno(&d->log, "signalfd");
 
-	pub_set(d, "driver.state", "init.info");
+	publish_set(d, "driver.state", "init.info");
 	publish_info(d);
-	if (d->cfg.ignorelb && ignorelb_low(d) < 0)
+	if (d->cfg.ignorelb && lines_ignorelb_low(d) < 0)
 		log_fatal(&d->log, "ignorelb: the LB line is ignored, so battery.charge and "
 			  "battery.charge.low (or battery.runtime and battery.runtime.low) must be "
 			  "set with default.* or override.* in ups.conf");
@@ -1115,8 +587,8 @@ int driver_main(int argc, char **argv)
 	d->srv.stale = true;
 	rc = d->src.ops->get(&d->src, &d->bits);
 	if (rc == 0) {
-		log_lines(d, d->bits, "start");
-		apply_lines(d, d->bits, now_ms());
+		lines_log(d, d->bits, "start");
+		lines_apply(d, d->bits, now_ms());
 		d->stale = false;
 	} else {
 		log_msg(&d->log, LOG_WARNING, "first read of the lines of %s failed: %s",
@@ -1135,13 +607,13 @@ int driver_main(int argc, char **argv)
 	if (background || d->opt.foreground >= 2)
 		pidfile_write(d);
 	if (rc < 0)
-		read_failed(d, rc, now_ms());
+		lines_read_failed(d, rc, now_ms());
 	else
-		watch_begin(d);
+		lines_watch_begin(d);
 	if (!d->next_read_ms)
 		d->next_read_ms = now_ms() + (d->watch_fd < 0 ? (uint64_t)d->cfg.pollinterval * 1000
 							      : SAFETY_READ_MS);
-	pub_set(d, "driver.state", "quiet");
+	publish_set(d, "driver.state", "quiet");
 	notify(d, "READY=1");
 	d->watchdog_ms = watchdog_period_ms(d);
 	if (d->watchdog_ms)
@@ -1149,7 +621,7 @@ int driver_main(int argc, char **argv)
 
 	rc = main_loop(d);
 	notify(d, "STOPPING=1");
-	pub_set(d, "driver.state", "cleanup.exit");
+	publish_set(d, "driver.state", "cleanup.exit");
 	cleanup(d);
 	switch (rc) {
 	case DRV_EXIT_OK:

@@ -2,7 +2,9 @@
 /*
  * The genericups driver's life cycle: options and config, the port, the
  * state tree and socket, the one poll loop, reload and shutdown. All mutable
- * state lives in one struct driver, passed down explicitly.
+ * state lives in one struct driver, passed down explicitly to driver.c and
+ * its helpers: lines.c (the port), publish.c (the state tree), shutdown.c
+ * (killpower, -k) and control.c (-c, the PID file, an old instance).
  */
 #ifndef DRIVER_H
 #define DRIVER_H
@@ -18,6 +20,8 @@
 #include "sockserver.h"
 #include "state.h"
 #include "upsconf.h"
+
+#define DRIVER_NAME	"genericups"
 
 #define REOPEN_MIN_MS	1000
 #define REOPEN_MAX_MS	30000

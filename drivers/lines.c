@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lines.h"
+#include "publish.h"
+#include "status.h"
+
+/* Open, lock and write the cable-power lines. */
+int lines_open(struct driver *d, char *err, size_t errlen)
+{
+	int rc;
+
+	if (d->src.ops->open(&d->src, err, errlen) < 0)
+		return -1;
+	rc = d->src.ops->set(&d->src, (unsigned)d->cfg.profile.cp);
+	if (rc < 0) {
+		snprintf(err, errlen, "port %s: cannot set the cable power lines (TIOCMSET 0x%03x): %s",
+			 d->cfg.port, (unsigned)d->cfg.profile.cp, strerror(-rc));
+		d->src.ops->close(&d->src);
+		return -1;
+	}
+	d->port_open = true;
+	d->have_counts = d->src.ops->counts(&d->src, &d->counts) == 0;
+	return 0;
+}
+
+void lines_close(struct driver *d)
+{
+	if (!d->port_open)
+		return;
+	d->src.ops->close(&d->src);
+	d->port_open = false;
+	d->watch_fd = -1;
+}
+
+void lines_watch_begin(struct driver *d)
+{
+	d->watch_fd = -1;
+	if (d->cfg.pollonly)
+		return;
+	d->watch_fd = d->src.ops->watch_start(&d->src);
+	if (d->watch_fd < 0)
+		log_msg(&d->log, LOG_NOTICE, "port %s cannot report line changes; "
+			"reading the lines every %d s", d->cfg.port, d->cfg.pollinterval);
+	else
+		log_debug(&d->log, 1, "waiting for line changes on %s (%s port)",
+			  d->cfg.port, d->src.ops->kind);
+}
+
+static void count_missed_pulses(struct driver *d, unsigned old_bits, unsigned new_bits)
+{
+	struct line_counts c;
+	static const struct { size_t off; unsigned bit; } lines[] = {
+		{ offsetof(struct line_counts, cts), ML_CTS },
+		{ offsetof(struct line_counts, dcd), ML_DCD },
+		{ offsetof(struct line_counts, rng), ML_RNG },
+		{ offsetof(struct line_counts, dsr), ML_DSR },
+	};
+	size_t i;
+
+	if (!d->have_counts || d->src.ops->counts(&d->src, &c) < 0)
+		return;
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		uint32_t was = *(const uint32_t *)((const char *)&d->counts + lines[i].off);
+		uint32_t is = *(const uint32_t *)((const char *)&c + lines[i].off);
+		uint32_t seen = ((old_bits ^ new_bits) & lines[i].bit) ? 1 : 0;
+		uint32_t delta = is - was;
+
+		/* the counter moved more than the level change we saw: pulses we missed */
+		if (delta > seen) {
+			d->missed_pulses += (delta - seen + 1) / 2;
+			log_msg(&d->log, LOG_NOTICE, "line %s changed %u time(s) between two reads",
+				i == 0 ? "CTS" : i == 1 ? "DCD" : i == 2 ? "RNG" : "DSR", delta);
+		}
+	}
+	d->counts = c;
+}
+
+static void schedule_reopen(struct driver *d, uint64_t now)
+{
+	d->next_read_ms = now + d->reopen_backoff_ms;
+	log_msg(&d->log, LOG_NOTICE, "retrying port %s in %u ms", d->cfg.port,
+		d->reopen_backoff_ms);
+	d->reopen_backoff_ms = d->reopen_backoff_ms * 2 > REOPEN_MAX_MS ?
+			       REOPEN_MAX_MS : d->reopen_backoff_ms * 2;
+}
+
+void lines_read_failed(struct driver *d, int rc, uint64_t now)
+{
+	if (!d->stale)
+		log_msg(&d->log, LOG_WARNING, "communications with UPS lost: reading the lines "
+			"of %s failed: %s", d->cfg.port, strerror(-rc));
+	publish_stale(d, true);
+	lines_close(d);
+	schedule_reopen(d, now);
+}
+
+void lines_log(struct driver *d, unsigned bits, const char *why)
+{
+	log_debug(&d->log, 3, "lines (%s): CTS=%d DCD=%d RNG=%d DSR=%d DTR=%d RTS=%d", why,
+		  !!(bits & ML_CTS), !!(bits & ML_DCD), !!(bits & ML_RNG), !!(bits & ML_DSR),
+		  !!(bits & ML_DTR), !!(bits & ML_RTS));
+}
+
+void lines_log_pending(struct driver *d, uint64_t now)
+{
+	uint64_t dl = debounce_next_deadline(&d->db, &d->cfg.db);
+	char raw[64], pub[64];
+
+	if (!dl || d->log.debug < 2)
+		return;
+	status_format(&d->db.raw, raw, sizeof(raw));
+	status_format(&d->db.pub, pub, sizeof(pub));
+	log_debug(&d->log, 2, "pending: lines say \"%s\", published \"%s\"; confirming "
+		  "for %llu ms more", raw, pub, (unsigned long long)(dl > now ? dl - now : 0));
+}
+
+/* ignorelb (NUT's meaning): LB comes from battery.charge < battery.charge.low
+ * or battery.runtime < battery.runtime.low, not from the line. -1: no pair set. */
+int lines_ignorelb_low(const struct driver *d)
+{
+	static const char *const pairs[][2] = {
+		{ "battery.charge", "battery.charge.low" },
+		{ "battery.runtime", "battery.runtime.low" },
+	};
+	int found = -1;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		const char *v = state_get(&d->st, pairs[i][0]);
+		const char *low = state_get(&d->st, pairs[i][1]);
+
+		if (!v || !low)
+			continue;
+		if (strtod(v, NULL) < strtod(low, NULL))
+			return 1;
+		found = 0;
+	}
+	return found;
+}
+
+void lines_apply(struct driver *d, unsigned bits, uint64_t now)
+{
+	static const char *const names[FLAP_NLINES] = { "CTS", "DCD", "RNG", "DSR" };
+	struct ups_conditions raw = status_from_lines(&d->cfg.profile, bits);
+	unsigned flapping;
+	int i;
+
+	if (d->cfg.ignorelb)
+		raw.lb = lines_ignorelb_low(d) == 1;
+	if (!d->have_read) {
+		debounce_init(&d->db, &d->cfg.db, &raw, now);
+		d->have_read = true;
+		d->bits = bits;
+		publish_status(d, now);
+		lines_log_pending(d, now);
+		return;
+	}
+	flapping = flap_note(&d->flap, &d->cfg.flap, d->bits, bits, now);
+	for (i = 0; i < FLAP_NLINES; i++)
+		if (flapping & (1u << i))
+			log_msg(&d->log, LOG_WARNING, "line %s of %s changed %u times within %u s: "
+				"check the cable and its shield, or a UPS self-test in progress",
+				names[i], d->cfg.port, d->cfg.flap.count,
+				d->cfg.flap.window_ms / 1000);
+	count_missed_pulses(d, d->bits, bits);	/* also when the level came back */
+	d->bits = bits;
+	if (debounce_update(&d->db, &d->cfg.db, &raw, now))
+		publish_status(d, now);
+	else
+		publish_stats(d, now);	/* glitches, pulses, flapping; sends only changes */
+	lines_log_pending(d, now);
+}
+
+void lines_read(struct driver *d, const char *why, uint64_t now)
+{
+	char err[256];
+	unsigned bits;
+	int rc;
+
+	if (!d->port_open) {
+		if (lines_open(d, err, sizeof(err)) < 0) {
+			log_msg(&d->log, LOG_WARNING, "%s", err);
+			schedule_reopen(d, now);
+			return;
+		}
+		log_msg(&d->log, LOG_NOTICE, "port %s opened again", d->cfg.port);
+		lines_watch_begin(d);
+	}
+	rc = d->src.ops->get(&d->src, &bits);
+	if (rc < 0) {
+		lines_read_failed(d, rc, now);
+		return;
+	}
+	lines_log(d, bits, why);
+	d->reopen_backoff_ms = REOPEN_MIN_MS;
+	lines_apply(d, bits, now);
+	if (d->stale) {
+		log_msg(&d->log, LOG_NOTICE, "communications with UPS re-established");
+		publish_stale(d, false);
+	}
+	d->next_read_ms = now + (d->watch_fd < 0 ? (uint64_t)d->cfg.pollinterval * 1000
+						 : SAFETY_READ_MS);
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The port as the driver uses it: open it with the cable-power lines set,
+ * read the lines on change, timer or reopen, turn them into debounced
+ * status, and back off while the port is gone.
+ */
+#ifndef LINES_H
+#define LINES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "driver.h"
+
+/* Open, lock and write the cable-power lines. 0, or -1 with err. */
+int lines_open(struct driver *d, char *err, size_t errlen);
+void lines_close(struct driver *d);
+/* Ask the port for change notification, or fall back to pollinterval. */
+void lines_watch_begin(struct driver *d);
+
+/* Read the lines now (reopening the port if needed) and apply them. */
+void lines_read(struct driver *d, const char *why, uint64_t now);
+/* A read failed with -errno rc: go stale, close, retry later. */
+void lines_read_failed(struct driver *d, int rc, uint64_t now);
+/* Line bits -> debounced status, flap warnings, missed pulses, publish. */
+void lines_apply(struct driver *d, unsigned bits, uint64_t now);
+
+/* ignorelb: 1 battery low, 0 not low, -1 no charge or runtime pair set. */
+int lines_ignorelb_low(const struct driver *d);
+
+void lines_log(struct driver *d, unsigned bits, const char *why);
+/* At debug 2: what is waiting for its confirmation delay. */
+void lines_log_pending(struct driver *d, uint64_t now);
+
+#endif
