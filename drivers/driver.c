@@ -41,11 +41,6 @@
 #ifndef RUN_AS_USER
 #define RUN_AS_USER "nut"
 #endif
-#ifndef RUN_AS_GROUP
-#define RUN_AS_GROUP "nut"
-#endif
-
-#define MAX_POLLFDS_STATIC 8
 
 static uint64_t now_ms(void)
 {
