@@ -114,8 +114,9 @@ is_upsc ups.status OL 10 "default delays: OL"
 sock_open "$(driver_sock myups)"
 t0=$(now_ms)
 GROUP_FAIL="" LB_SEEN=0
-# gaps: 0.6 s after OB pulses (> olconfirm, so each is its own OB), 0.1 s after LB ones
-groups 0.6 0.1 0
+# gaps: 0.8 s after OB pulses (> olconfirm 0.5 s with room for a loaded machine,
+# so each is its own OB), 0.1 s after LB ones
+groups 0.8 0.1 0
 diag "default delays: $((($(now_ms) - t0) / 1000)) s of pulses, glitches counted $(stat_of driver.stats.glitches)"
 is "$GROUP_FAIL" "" "default delays: every 100/500 ms OB pulse published at once, no LB pulse"
 is "$LB_SEEN" 0 "default delays: LB never published"
