@@ -29,14 +29,27 @@ void state_free(struct state_tree *st)
 	state_init(st);
 }
 
-/* Index of name, or the index where it would be inserted (*found false). */
-static size_t var_index(const struct state_tree *st, const char *name, bool *found)
+static const char *var_name_at(const struct state_tree *st, size_t i)
 {
-	size_t lo = 0, hi = st->nvars;
+	return st->vars[i].name;
+}
+
+static const char *cmd_name_at(const struct state_tree *st, size_t i)
+{
+	return st->cmds[i];
+}
+
+/* Binary search of n names kept in strcasecmp order: the index of name, or
+ * the index where it would be inserted (*found false). */
+static size_t sorted_index(const struct state_tree *st, size_t n,
+			   const char *(*name_at)(const struct state_tree *, size_t),
+			   const char *name, bool *found)
+{
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcasecmp(name, st->vars[mid].name);
+		int c = strcasecmp(name, name_at(st, mid));
 
 		if (c == 0) {
 			*found = true;
@@ -51,25 +64,14 @@ static size_t var_index(const struct state_tree *st, const char *name, bool *fou
 	return lo;
 }
 
+static size_t var_index(const struct state_tree *st, const char *name, bool *found)
+{
+	return sorted_index(st, st->nvars, var_name_at, name, found);
+}
+
 static size_t cmd_index(const struct state_tree *st, const char *cmd, bool *found)
 {
-	size_t lo = 0, hi = st->ncmds;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcasecmp(cmd, st->cmds[mid]);
-
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	*found = false;
-	return lo;
+	return sorted_index(st, st->ncmds, cmd_name_at, cmd, found);
 }
 
 /* Make room for one more element of size elem; false when out of memory. */
