@@ -84,16 +84,11 @@ static const struct cable_profile cable_table[CABLE_NTYPES] = {
 #undef CLR
 #undef NONE
 
-struct line_name {
-	const char *name;
-	unsigned bit;
-};
-
-static const struct line_name output_names[] = {
+static const struct cable_line output_names[] = {
 	{ "DTR", ML_DTR }, { "RTS", ML_RTS }, { "ST", ML_ST },
 };
 
-static const struct line_name input_names[] = {
+const struct cable_line cable_inputs[CABLE_NINPUTS] = {
 	{ "CTS", ML_CTS }, { "DCD", ML_DCD }, { "RNG", ML_RNG }, { "DSR", ML_DSR },
 };
 
@@ -177,7 +172,7 @@ static bool word_is_none(const struct word *w)
 }
 
 /* The entry of names[] that w spells, NULL if none; nocase for hints. */
-static const struct line_name *find_name(const struct line_name *names, size_t n,
+static const struct cable_line *find_name(const struct cable_line *names, size_t n,
 					 const struct word *w, bool nocase)
 {
 	size_t i;
@@ -194,18 +189,18 @@ static const struct line_name *find_name(const struct line_name *names, size_t n
 
 /* What a set of lines accepts, and how its messages read. */
 struct line_kind {
-	const struct line_name *names, *other;
+	const struct cable_line *names, *other;
 	size_t nnames, nother;
 	const char *other_what, *help, *none_means;
 };
 
 static const struct line_kind outputs = {
-	output_names, input_names, NNAMES(output_names), NNAMES(input_names),
+	output_names, cable_inputs, NNAMES(output_names), NNAMES(cable_inputs),
 	"an input", OUTPUT_HELP, "for no lines",
 };
 
 static const struct line_kind inputs = {
-	input_names, output_names, NNAMES(input_names), NNAMES(output_names),
+	cable_inputs, output_names, NNAMES(cable_inputs), NNAMES(output_names),
 	"an output", INPUT_HELP, "to disable it",
 };
 
@@ -214,7 +209,7 @@ static void bad_word(const struct line_kind *k, const char *var, const struct wo
 		     char *err, size_t errlen)
 {
 	struct word bare = *w;
-	const struct line_name *hint;
+	const struct cable_line *hint;
 
 	if (bare.len > 1 && bare.s[0] == '-') {
 		bare.s++;
@@ -245,7 +240,7 @@ static int parse_lines(const struct line_kind *k, const char *var, const char *v
 		       unsigned *set, unsigned *clear, bool *none, char *err, size_t errlen)
 {
 	const char *pos = value != NULL ? value : "";
-	const struct line_name *ln;
+	const struct cable_line *ln;
 	struct word w, bare;
 	unsigned nwords = 0;
 
@@ -329,7 +324,7 @@ static void append_name(char *buf, size_t buflen, size_t *used, const char *pref
 		*used += (size_t)n;
 }
 
-static const struct line_name all_names[] = {
+static const struct cable_line all_names[] = {
 	{ "DTR", ML_DTR }, { "RTS", ML_RTS }, { "ST", ML_ST },
 	{ "CTS", ML_CTS }, { "DCD", ML_DCD }, { "RNG", ML_RNG }, { "DSR", ML_DSR },
 	{ "LE", ML_LE }, { "SR", ML_SR },

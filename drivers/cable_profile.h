@@ -28,6 +28,14 @@
 #define CABLE_NTYPES	24
 #define SD_UNSUPPORTED	(-1)	/* no shutdown defined for this cable */
 
+/* The input lines, in the order CTS, DCD, RNG, DSR (enum flap_line's too). */
+struct cable_line {
+	const char *name;
+	unsigned bit;
+};
+#define CABLE_NINPUTS	4
+extern const struct cable_line cable_inputs[CABLE_NINPUTS];
+
 /* A condition is true when (bits & line) == val. line == 0: see status.h. */
 struct line_cond {
 	unsigned line;

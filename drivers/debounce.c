@@ -215,7 +215,8 @@ uint64_t debounce_ob_total_ms(const struct debounce *db, uint64_t now_ms)
 
 /* --- flap detector ------------------------------------------------------ */
 
-static const unsigned flap_bits[FLAP_NLINES] = { ML_CTS, ML_DCD, ML_RNG, ML_DSR };
+/* enum flap_line follows cable_inputs[] */
+_Static_assert(FLAP_NLINES == CABLE_NINPUTS, "flap lines are the cable inputs");
 
 static unsigned flap_count(const struct flap_config *cfg)
 {
@@ -255,7 +256,7 @@ unsigned flap_note(struct flap_detector *fd, const struct flap_config *cfg,
 
 	flap_expire(fd, cfg, now_ms);
 	for (l = 0; l < FLAP_NLINES; l++) {
-		if (!((old_bits ^ new_bits) & flap_bits[l]))
+		if (!((old_bits ^ new_bits) & cable_inputs[l].bit))
 			continue;
 		fd->ts[l][fd->head[l]] = now_ms;
 		fd->head[l] = (fd->head[l] + 1) % FLAP_MAX_COUNT;

@@ -31,13 +31,6 @@ void line_source_init(struct line_source *ls, const char *port,
 	}
 }
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} line_names[] = {
-	{ "CTS", ML_CTS }, { "DCD", ML_DCD }, { "RNG", ML_RNG }, { "DSR", ML_DSR },
-};
-
 int line_text_parse(const char *text, unsigned *bits, char *err, size_t errlen)
 {
 	char word[64];
@@ -67,11 +60,11 @@ int line_text_parse(const char *text, unsigned *bits, char *err, size_t errlen)
 			snprintf(err, errlen, "'%s' is not LINE=0 or LINE=1", word);
 			return -1;
 		}
-		for (i = 0; i < sizeof(line_names) / sizeof(line_names[0]); i++) {
-			if (strlen(line_names[i].name) == (size_t)(eq - word) &&
-			    !strncasecmp(word, line_names[i].name, eq - word)) {
+		for (i = 0; i < CABLE_NINPUTS; i++) {
+			if (strlen(cable_inputs[i].name) == (size_t)(eq - word) &&
+			    !strncasecmp(word, cable_inputs[i].name, eq - word)) {
 				if (eq[1] == '1')
-					*bits |= line_names[i].bit;
+					*bits |= cable_inputs[i].bit;
 				found = true;
 			}
 		}

@@ -53,27 +53,26 @@ void lines_watch_begin(struct driver *d)
 static void count_missed_pulses(struct driver *d, unsigned old_bits, unsigned new_bits)
 {
 	struct line_counts c;
-	static const struct { size_t off; unsigned bit; } lines[] = {
-		{ offsetof(struct line_counts, cts), ML_CTS },
-		{ offsetof(struct line_counts, dcd), ML_DCD },
-		{ offsetof(struct line_counts, rng), ML_RNG },
-		{ offsetof(struct line_counts, dsr), ML_DSR },
+	/* in cable_inputs order */
+	static const size_t off[CABLE_NINPUTS] = {
+		offsetof(struct line_counts, cts), offsetof(struct line_counts, dcd),
+		offsetof(struct line_counts, rng), offsetof(struct line_counts, dsr),
 	};
 	size_t i;
 
 	if (!d->have_counts || d->src.ops->counts(&d->src, &c) < 0)
 		return;
-	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		uint32_t was = *(const uint32_t *)((const char *)&d->counts + lines[i].off);
-		uint32_t is = *(const uint32_t *)((const char *)&c + lines[i].off);
-		uint32_t seen = ((old_bits ^ new_bits) & lines[i].bit) ? 1 : 0;
+	for (i = 0; i < CABLE_NINPUTS; i++) {
+		uint32_t was = *(const uint32_t *)((const char *)&d->counts + off[i]);
+		uint32_t is = *(const uint32_t *)((const char *)&c + off[i]);
+		uint32_t seen = ((old_bits ^ new_bits) & cable_inputs[i].bit) ? 1 : 0;
 		uint32_t delta = is - was;
 
 		/* the counter moved more than the level change we saw: pulses we missed */
 		if (delta > seen) {
 			d->missed_pulses += (delta - seen + 1) / 2;
 			log_msg(&d->log, LOG_NOTICE, "line %s changed %u time(s) between two reads",
-				i == 0 ? "CTS" : i == 1 ? "DCD" : i == 2 ? "RNG" : "DSR", delta);
+				cable_inputs[i].name, delta);
 		}
 	}
 	d->counts = c;
@@ -144,7 +143,6 @@ int lines_ignorelb_low(const struct driver *d)
 
 void lines_apply(struct driver *d, unsigned bits, uint64_t now)
 {
-	static const char *const names[FLAP_NLINES] = { "CTS", "DCD", "RNG", "DSR" };
 	struct ups_conditions raw = status_from_lines(&d->cfg.profile, bits);
 	unsigned flapping;
 	int i;
@@ -164,7 +162,7 @@ void lines_apply(struct driver *d, unsigned bits, uint64_t now)
 		if (flapping & (1u << i))
 			log_msg(&d->log, LOG_WARNING, "line %s of %s changed %u times within %u s: "
 				"check the cable and its shield, or a UPS self-test in progress",
-				names[i], d->cfg.port, d->cfg.flap.count,
+				cable_inputs[i].name, d->cfg.port, d->cfg.flap.count,
 				d->cfg.flap.window_ms / 1000);
 	count_missed_pulses(d, d->bits, bits);	/* also when the level came back */
 	d->bits = bits;

@@ -47,7 +47,6 @@ static void publish_cmd(struct driver *d, const char *cmd)
 
 void publish_stats(struct driver *d, uint64_t now)
 {
-	static const char *const names[FLAP_NLINES] = { "CTS", "DCD", "RNG", "DSR" };
 	char flapping[32] = "";
 	unsigned mask = flap_mask(&d->flap);
 	int i;
@@ -63,7 +62,7 @@ void publish_stats(struct driver *d, uint64_t now)
 		if (mask & (1u << i)) {
 			if (*flapping)
 				strcat(flapping, " ");
-			strcat(flapping, names[i]);
+			strcat(flapping, cable_inputs[i].name);
 		}
 	}
 	publish_set(d, "driver.stats.flapping", *flapping ? flapping : "none");
