@@ -10,15 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "sockclient.h"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int send_line(struct sock_conn *c, const char *line)
 {
@@ -42,12 +35,12 @@ static int send_line(struct sock_conn *c, const char *line)
 static int wait_line(struct sock_conn *c, const char *w0, const char *w1,
 		     int timeout_ms, char *err, size_t errlen)
 {
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	long long deadline = timeout_ms < 0 ? -1 : (long long)monotime_ms() + timeout_ms;
 	char buf[512];
 
 	for (;;) {
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		int left = deadline < 0 ? -1 : (int)(deadline - now_ms());
+		int left = deadline < 0 ? -1 : (int)(deadline - (long long)monotime_ms());
 		ssize_t n, i;
 
 		if (deadline >= 0 && left <= 0) {

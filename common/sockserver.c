@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "sockserver.h"
 
 #define SOCK_READ_SIZE		4096
@@ -60,14 +61,6 @@ static void sock_debug(const struct sock_server *srv, int level, const char *fmt
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_debug(srv->log, level, "%s", msg);
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---- a growable string for formatting replies -------------------------- */
@@ -942,7 +935,7 @@ uint64_t sock_server_next_deadline(const struct sock_server *srv)
 
 void sock_server_flush(struct sock_server *srv, int timeout_ms)
 {
-	uint64_t deadline = mono_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	uint64_t deadline = monotime_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	struct sock_client **who = NULL, *c;
 	struct pollfd *pfd = NULL;
 	size_t n, i;
@@ -954,7 +947,7 @@ void sock_server_flush(struct sock_server *srv, int timeout_ms)
 	if (!who || !pfd)
 		goto out;
 	for (;;) {
-		uint64_t now = mono_ms();
+		uint64_t now = monotime_ms();
 
 		n = 0;
 		for (c = srv->clients; c && n < srv->nclients; c = c->next) {

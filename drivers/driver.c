@@ -28,6 +28,7 @@
 #include "cable_profile.h"
 #include "control.h"
 #include "driver.h"
+#include "monotime.h"
 #include "lines.h"
 #include "publish.h"
 #include "shutdown.h"
@@ -41,14 +42,6 @@
 #ifndef RUN_AS_USER
 #define RUN_AS_USER "nut"
 #endif
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /*
  * systemd notification through libsystemd's sd_notify(), loaded only when
@@ -136,7 +129,7 @@ static int do_reload(struct driver *d, enum reload_mode mode)
 	d->log.debug = d->opt.debug > d->cfg.debug_min ? d->opt.debug : d->cfg.debug_min;
 	publish_info(d);
 	if (d->have_read)
-		lines_apply(d, d->bits, now_ms());
+		lines_apply(d, d->bits, monotime_ms());
 	notify(d, "READY=1");
 	log_msg(&d->log, LOG_INFO, "configuration reloaded");
 	return 0;
@@ -382,7 +375,7 @@ static int main_loop(struct driver *d)
 	size_t cap = 0;
 
 	while (d->exit == DRV_RUN) {
-		uint64_t now = now_ms(), deadline;
+		uint64_t now = monotime_ms(), deadline;
 		size_t nsrv = sock_server_nfds(&d->srv), n;
 		int timeout, rc;
 
@@ -408,7 +401,7 @@ static int main_loop(struct driver *d)
 		rc = poll(pfd, n + 2, timeout);
 		if (rc < 0 && errno != EINTR)
 			log_fatal_errno(&d->log, "poll");
-		now = now_ms();
+		now = monotime_ms();
 		if (rc > 0 && (pfd[0].revents & POLLIN))
 			handle_signals(d);
 		if (rc > 0 && pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLERR))) {
@@ -466,7 +459,7 @@ static int run_dump(struct driver *d)
 	for (i = 0; i <= d->opt.dump_count; i++) {
 		rc = d->src.ops->get(&d->src, &bits);
 		if (rc == 0)
-			lines_apply(d, bits, now_ms());
+			lines_apply(d, bits, monotime_ms());
 	}
 	if (rc < 0)
 		log_msg(&d->log, LOG_WARNING, "reading the lines of %s failed: %s", d->cfg.port,
@@ -583,7 +576,7 @@ int driver_main(int argc, char **argv)
 	rc = d->src.ops->get(&d->src, &d->bits);
 	if (rc == 0) {
 		lines_log(d, d->bits, "start");
-		lines_apply(d, d->bits, now_ms());
+		lines_apply(d, d->bits, monotime_ms());
 		d->stale = false;
 	} else {
 		log_msg(&d->log, LOG_WARNING, "first read of the lines of %s failed: %s",
@@ -602,17 +595,17 @@ int driver_main(int argc, char **argv)
 	if (background || d->opt.foreground >= 2)
 		pidfile_write(d);
 	if (rc < 0)
-		lines_read_failed(d, rc, now_ms());
+		lines_read_failed(d, rc, monotime_ms());
 	else
 		lines_watch_begin(d);
 	if (!d->next_read_ms)
-		d->next_read_ms = now_ms() + (d->watch_fd < 0 ? (uint64_t)d->cfg.pollinterval * 1000
+		d->next_read_ms = monotime_ms() + (d->watch_fd < 0 ? (uint64_t)d->cfg.pollinterval * 1000
 							      : SAFETY_READ_MS);
 	publish_set(d, "driver.state", "quiet");
 	notify(d, "READY=1");
 	d->watchdog_ms = watchdog_period_ms(d);
 	if (d->watchdog_ms)
-		d->next_watchdog_ms = now_ms() + d->watchdog_ms;
+		d->next_watchdog_ms = monotime_ms() + d->watchdog_ms;
 
 	rc = main_loop(d);
 	notify(d, "STOPPING=1");
