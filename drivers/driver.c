@@ -550,7 +550,6 @@ int driver_main(int argc, char **argv)
 	notify_init(d);
 	line_source_init(&d->src, d->cfg.port, &d->log);
 	d->src.nolock = d->cfg.nolock;
-	d->src.force_poll = d->cfg.pollonly;
 
 	if (d->opt.kill)
 		exit(shutdown_run_kill(d));

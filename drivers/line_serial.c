@@ -59,15 +59,6 @@ static int serial_open(struct line_source *ls, char *err, size_t errlen)
 	return 0;
 }
 
-static void serial_close(struct line_source *ls)
-{
-	if (ls->ops->watch_stop)
-		ls->ops->watch_stop(ls);
-	if (ls->fd >= 0)
-		close(ls->fd);
-	ls->fd = -1;
-}
-
 static int serial_get(struct line_source *ls, unsigned *bits)
 {
 	int v;
@@ -161,8 +152,6 @@ static int serial_watch_start(struct line_source *ls)
 	struct sigaction sa;
 	sigset_t set, old;
 
-	if (ls->force_poll)
-		return -1;
 	if (ls->wake_fd < 0) {
 		ls->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (ls->wake_fd < 0)
@@ -221,7 +210,7 @@ static void serial_watch_stop(struct line_source *ls)
 const struct line_source_ops line_serial_ops = {
 	.kind = "serial",
 	.open = serial_open,
-	.close = serial_close,
+	.close = line_source_close,
 	.get = serial_get,
 	.set = serial_set,
 	.send_break = serial_send_break,

@@ -44,14 +44,6 @@ static int sim_open(struct line_source *ls, char *err, size_t errlen)
 	return 0;
 }
 
-static void sim_close(struct line_source *ls)
-{
-	ls->ops->watch_stop(ls);
-	if (ls->fd >= 0)
-		close(ls->fd);
-	ls->fd = -1;
-}
-
 static int sim_get(struct line_source *ls, unsigned *bits)
 {
 	char buf[256], err[160];
@@ -120,8 +112,6 @@ static int sim_watch_start(struct line_source *ls)
 {
 	char dir[PATH_MAX];
 
-	if (ls->force_poll)
-		return -1;
 	if (ls->wake_fd >= 0)
 		return ls->wake_fd;
 	snprintf(dir, sizeof(dir), "%s", ls->path);
@@ -159,7 +149,7 @@ static void sim_watch_stop(struct line_source *ls)
 const struct line_source_ops line_sim_ops = {
 	.kind = "simulated",
 	.open = sim_open,
-	.close = sim_close,
+	.close = line_source_close,
 	.get = sim_get,
 	.set = sim_set,
 	.send_break = sim_send_break,

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cable_profile.h"
 #include "line_source.h"
@@ -29,6 +30,14 @@ void line_source_init(struct line_source *ls, const char *port,
 		ls->ops = &line_serial_ops;
 		snprintf(ls->path, sizeof(ls->path), "%s", port);
 	}
+}
+
+void line_source_close(struct line_source *ls)
+{
+	ls->ops->watch_stop(ls);
+	if (ls->fd >= 0)
+		close(ls->fd);
+	ls->fd = -1;
 }
 
 int line_text_parse(const char *text, unsigned *bits, char *err, size_t errlen)

@@ -51,7 +51,6 @@ struct line_source {
 	const struct logger *log;
 	char path[PATH_MAX];	/* device, or the file of a sim: port */
 	bool nolock;
-	bool force_poll;	/* do not even try to watch */
 	int fd;			/* device fd, or inotify fd for sim */
 	/* serial watcher thread (TIOCMIWAIT) */
 	int wake_fd;		/* eventfd the thread writes, the loop polls */
@@ -69,6 +68,8 @@ struct line_source {
 void line_source_init(struct line_source *ls, const char *port,
 		      const struct logger *lg);
 bool line_source_is_sim(const char *port);
+/* The close of both implementations: stop watching, close the fd. */
+void line_source_close(struct line_source *ls);
 
 /* Parse "CTS=1 DCD=0 RNG=0 DSR=0" style text into ML_* input bits.
  * Unknown words are errors naming them. 0 or -1. */
