@@ -108,6 +108,14 @@ static int do_reload(struct driver *d, enum reload_mode mode)
 		notify(d, "READY=1");
 		return 3;
 	}
+	if (d->port_open && port_check_profile(&d->src.caps, &cfg.profile, cfg.port,
+					       err, sizeof(err)) < 0) {
+		log_msg(&d->log, LOG_ERR, "reload: %s; keeping the running configuration", err);
+		config_free(&cfg);
+		upsconf_free(&conf);
+		notify(d, "READY=1");
+		return 3;
+	}
 	what = config_unreloadable_change(&d->cfg, &cfg);
 	if (*what) {
 		log_msg(&d->log, LOG_WARNING, "reload: changing '%s' needs a restart of the driver%s",
@@ -128,6 +136,8 @@ static int do_reload(struct driver *d, enum reload_mode mode)
 	d->cfg = cfg;
 	d->log.debug = d->opt.debug > d->cfg.debug_min ? d->opt.debug : d->cfg.debug_min;
 	publish_info(d);
+	if (d->port_open)
+		lines_publish_port(d);
 	if (d->have_read)
 		lines_apply(d, d->bits, monotime_ms());
 	notify(d, "READY=1");
@@ -404,25 +414,8 @@ static int main_loop(struct driver *d)
 		now = monotime_ms();
 		if (rc > 0 && (pfd[0].revents & POLLIN))
 			handle_signals(d);
-		if (rc > 0 && pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLERR))) {
-			int why;
-
-			d->src.ops->watch_ack(&d->src);
-			why = __atomic_load_n(&d->src.thread_errno, __ATOMIC_SEQ_CST);
-			if (why == ENOTTY || why == EINVAL) {
-				log_msg(&d->log, LOG_NOTICE, "port %s does not support waiting for "
-					"line changes (TIOCMIWAIT: %s); reading every %d s",
-					d->cfg.port, strerror(why), d->cfg.pollinterval);
-				d->src.ops->watch_stop(&d->src);
-				d->watch_fd = -1;
-			}
-			lines_read(d, "change", now);
-			/* A change right after the watcher woke us, before it waits
-			 * again, would go unseen until the next one: TIOCMIWAIT
-			 * compares with the lines as they are when it is entered. */
-			if (d->port_open && d->watch_fd >= 0)
-				d->next_read_ms = now + FOLLOWUP_READ_MS;
-		}
+		if (rc > 0 && pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLERR)))
+			lines_watch_event(d, now);
 		if (d->next_read_ms && now >= d->next_read_ms)
 			lines_read(d, d->port_open ? "timer" : "reopen", now);
 		if (d->have_read && debounce_update(&d->db, &d->cfg.db, &d->db.raw, now)) {
@@ -598,8 +591,7 @@ int driver_main(int argc, char **argv)
 	else
 		lines_watch_begin(d);
 	if (!d->next_read_ms)
-		d->next_read_ms = monotime_ms() + (d->watch_fd < 0 ? (uint64_t)d->cfg.pollinterval * 1000
-							      : SAFETY_READ_MS);
+		d->next_read_ms = monotime_ms() + lines_next_read_delay(d);
 	publish_set(d, "driver.state", "quiet");
 	notify(d, "READY=1");
 	d->watchdog_ms = watchdog_period_ms(d);

@@ -60,6 +60,8 @@ struct driver {
 	struct line_counts counts;
 	bool have_counts;
 	unsigned long missed_pulses;
+	enum port_family logged_family;	/* what the port log line last said */
+	bool port_logged;
 
 	struct debounce db;
 	struct flap_detector flap;

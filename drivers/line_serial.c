@@ -13,6 +13,8 @@
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +23,34 @@
 #include "line_source.h"
 
 #define WATCH_SIGNAL SIGUSR2	/* interrupts TIOCMIWAIT when stopping */
+
+/* Which kernel driver serves the port, and so what it reports: the sysfs
+ * driver link of the character device, and TIOCGSERIAL's UART type for
+ * the serial core's generic port device. */
+static void serial_probe(struct line_source *ls)
+{
+	struct serial_struct ss;
+	struct stat st;
+	char path[96], link[PATH_MAX];
+	const char *name = NULL;
+	int type = PORT_SERIAL_TYPE_NONE;
+	ssize_t n;
+
+	if (fstat(ls->fd, &st) == 0 && S_ISCHR(st.st_mode)) {
+		snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/driver",
+			 major(st.st_rdev), minor(st.st_rdev));
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			name = strrchr(link, '/');
+			name = name ? name + 1 : link;
+		}
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (ioctl(ls->fd, TIOCGSERIAL, &ss) == 0)
+		type = ss.type;
+	ls->caps = port_caps_for(name, type);
+}
 
 static int serial_open(struct line_source *ls, char *err, size_t errlen)
 {
@@ -56,6 +86,7 @@ static int serial_open(struct line_source *ls, char *err, size_t errlen)
 		return -1;
 	}
 	ls->fd = fd;
+	serial_probe(ls);
 	return 0;
 }
 
@@ -152,6 +183,8 @@ static int serial_watch_start(struct line_source *ls)
 	struct sigaction sa;
 	sigset_t set, old;
 
+	if (!ls->caps.miwait)
+		return -1;
 	if (ls->wake_fd < 0) {
 		ls->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (ls->wake_fd < 0)

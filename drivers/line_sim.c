@@ -41,6 +41,7 @@ static int sim_open(struct line_source *ls, char *err, size_t errlen)
 		return -1;
 	}
 	ls->fd = fd;
+	ls->caps = port_caps_sim();
 	return 0;
 }
 

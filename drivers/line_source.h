@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "log.h"
+#include "port_caps.h"
 
 #define SIM_PREFIX "sim:"
 
@@ -39,7 +40,8 @@ struct line_source_ops {
 	int (*counts)(struct line_source *ls, struct line_counts *c);
 	/* Start change notification: returns an fd that becomes readable when
 	 * the inputs may have changed, or -1 when the port cannot notify (the
-	 * caller then reads every pollinterval). */
+	 * caller then reads on a timer). When the watcher stops on an error,
+	 * the fd becomes readable and thread_errno says why. */
 	int (*watch_start)(struct line_source *ls);
 	/* Consume the readiness of the watch fd. */
 	void (*watch_ack)(struct line_source *ls);
@@ -51,6 +53,7 @@ struct line_source {
 	const struct logger *log;
 	char path[PATH_MAX];	/* device, or the file of a sim: port */
 	bool nolock;
+	struct port_caps caps;	/* what the port reports; set by open */
 	int fd;			/* device fd, or inotify fd for sim */
 	/* serial watcher thread (TIOCMIWAIT) */
 	int wake_fd;		/* eventfd the thread writes, the loop polls */

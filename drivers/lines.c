@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,11 @@ int lines_open(struct driver *d, char *err, size_t errlen)
 
 	if (d->src.ops->open(&d->src, err, errlen) < 0)
 		return -1;
+	/* refuse before any line is written */
+	if (port_check_profile(&d->src.caps, &d->cfg.profile, d->cfg.port, err, errlen) < 0) {
+		d->src.ops->close(&d->src);
+		return -1;
+	}
 	rc = d->src.ops->set(&d->src, (unsigned)d->cfg.profile.cp);
 	if (rc < 0) {
 		snprintf(err, errlen, "port %s: cannot set the cable power lines (TIOCMSET 0x%03x): %s",
@@ -23,7 +29,9 @@ int lines_open(struct driver *d, char *err, size_t errlen)
 		return -1;
 	}
 	d->port_open = true;
-	d->have_counts = d->src.ops->counts(&d->src, &d->counts) == 0;
+	/* counters that never move (cp210x) would hide missed pulses */
+	d->have_counts = d->src.caps.counters &&
+			 d->src.ops->counts(&d->src, &d->counts) == 0;
 	return 0;
 }
 
@@ -36,18 +44,62 @@ void lines_close(struct driver *d)
 	d->watch_fd = -1;
 }
 
+/* The lines the profile reads whose next change the port would not report. */
+static unsigned lines_unseen(const struct driver *d)
+{
+	return port_unseen_lines(&d->src.caps, profile_input_lines(&d->cfg.profile),
+				 d->bits, d->watch_fd >= 0);
+}
+
+uint64_t lines_next_read_delay(const struct driver *d)
+{
+	if (d->cfg.pollonly)
+		return (uint64_t)d->cfg.pollinterval * 1000;
+	if (lines_unseen(d))
+		return d->cfg.linepoll_ms;
+	return d->watch_fd < 0 ? (uint64_t)d->cfg.pollinterval * 1000 : SAFETY_READ_MS;
+}
+
+/* driver.port.*: what the port reports and what is read on the timer. */
+void lines_publish_port(struct driver *d)
+{
+	const struct port_caps *c = &d->src.caps;
+	unsigned needed = profile_input_lines(&d->cfg.profile);
+	char events[96], polled[96];
+
+	port_events_text(c, events, sizeof(events));
+	if (d->cfg.pollonly)
+		snprintf(polled, sizeof(polled), "all (pollonly, every %d s)", d->cfg.pollinterval);
+	else
+		port_polled_text(c, needed, d->watch_fd >= 0, polled, sizeof(polled));
+	publish_set(d, "driver.port.driver", c->driver[0] ? c->driver : "unknown");
+	publish_set(d, "driver.port.type", port_family_name(c->family));
+	publish_set(d, "driver.port.events", events);
+	publish_set(d, "driver.port.counters", d->have_counts ? "yes" : "no");
+	publish_set(d, "driver.port.polled", polled);
+	if (c->family != d->logged_family || !d->port_logged) {
+		log_msg(&d->log, LOG_INFO, "port %s: kernel driver %s (%s): line changes reported: "
+			"%s; counters: %s; read every %u ms: %s", d->cfg.port,
+			c->driver[0] ? c->driver : "unknown", port_family_name(c->family), events,
+			d->have_counts ? "yes" : "no", d->cfg.linepoll_ms, polled);
+		d->logged_family = c->family;
+		d->port_logged = true;
+	}
+}
+
 void lines_watch_begin(struct driver *d)
 {
 	d->watch_fd = -1;
-	if (d->cfg.pollonly)
-		return;
-	d->watch_fd = d->src.ops->watch_start(&d->src);
-	if (d->watch_fd < 0)
-		log_msg(&d->log, LOG_NOTICE, "port %s cannot report line changes; "
-			"reading the lines every %d s", d->cfg.port, d->cfg.pollinterval);
-	else
-		log_debug(&d->log, 1, "waiting for line changes on %s (%s port)",
-			  d->cfg.port, d->src.ops->kind);
+	if (!d->cfg.pollonly) {
+		d->watch_fd = d->src.ops->watch_start(&d->src);
+		if (d->watch_fd < 0)
+			log_msg(&d->log, LOG_NOTICE, "port %s cannot report line changes; "
+				"reading the lines every %u ms", d->cfg.port, d->cfg.linepoll_ms);
+		else
+			log_debug(&d->log, 1, "waiting for line changes on %s (%s port)",
+				  d->cfg.port, d->src.ops->kind);
+	}
+	lines_publish_port(d);
 }
 
 static void count_missed_pulses(struct driver *d, unsigned old_bits, unsigned new_bits)
@@ -87,14 +139,56 @@ static void schedule_reopen(struct driver *d, uint64_t now)
 			       REOPEN_MAX_MS : d->reopen_backoff_ms * 2;
 }
 
+static void port_lost(struct driver *d, uint64_t now)
+{
+	publish_stale(d, true);
+	lines_close(d);
+	schedule_reopen(d, now);
+}
+
 void lines_read_failed(struct driver *d, int rc, uint64_t now)
 {
 	if (!d->stale)
 		log_msg(&d->log, LOG_WARNING, "communications with UPS lost: reading the lines "
 			"of %s failed: %s", d->cfg.port, strerror(-rc));
-	publish_stale(d, true);
-	lines_close(d);
-	schedule_reopen(d, now);
+	port_lost(d, now);
+}
+
+/* The watcher woke the loop: a change, or the watcher stopped on an error.
+ * A stopped watcher is never silent: the adapter is gone (reopen), or the
+ * lines are read on the timer from now on. */
+void lines_watch_event(struct driver *d, uint64_t now)
+{
+	int why;
+
+	d->src.ops->watch_ack(&d->src);
+	why = __atomic_load_n(&d->src.thread_errno, __ATOMIC_SEQ_CST);
+	if (why == EIO || why == ENODEV || why == ENXIO || why == ESHUTDOWN) {
+		log_msg(&d->log, LOG_WARNING, "communications with UPS lost: waiting for line "
+			"changes on %s failed (TIOCMIWAIT: %s): adapter unplugged?; reopening "
+			"the port", d->cfg.port, strerror(why));
+		port_lost(d, now);
+		return;
+	}
+	if (why) {
+		if (why == ENOTTY || why == EINVAL)
+			log_msg(&d->log, LOG_NOTICE, "port %s does not support waiting for line "
+				"changes (TIOCMIWAIT: %s); reading the lines every %u ms",
+				d->cfg.port, strerror(why), d->cfg.linepoll_ms);
+		else
+			log_msg(&d->log, LOG_WARNING, "waiting for line changes on %s stopped "
+				"(TIOCMIWAIT: %s); reading the lines every %u ms instead",
+				d->cfg.port, strerror(why), d->cfg.linepoll_ms);
+		d->src.ops->watch_stop(&d->src);
+		d->watch_fd = -1;
+		lines_publish_port(d);
+	}
+	lines_read(d, why ? "watcher stopped" : "change", now);
+	/* A change right after the watcher woke us, before it waits again,
+	 * would go unseen until the next one: TIOCMIWAIT compares with the
+	 * lines as they are when it is entered. */
+	if (d->port_open && d->watch_fd >= 0 && d->next_read_ms > now + FOLLOWUP_READ_MS)
+		d->next_read_ms = now + FOLLOWUP_READ_MS;
 }
 
 void lines_log(struct driver *d, unsigned bits, const char *why)
@@ -200,6 +294,5 @@ void lines_read(struct driver *d, const char *why, uint64_t now)
 		log_msg(&d->log, LOG_NOTICE, "communications with UPS re-established");
 		publish_stale(d, false);
 	}
-	d->next_read_ms = now + (d->watch_fd < 0 ? (uint64_t)d->cfg.pollinterval * 1000
-						 : SAFETY_READ_MS);
+	d->next_read_ms = now + lines_next_read_delay(d);
 }

@@ -15,8 +15,16 @@
 /* Open, lock and write the cable-power lines. 0, or -1 with err. */
 int lines_open(struct driver *d, char *err, size_t errlen);
 void lines_close(struct driver *d);
-/* Ask the port for change notification, or fall back to pollinterval. */
+/* Ask the port for change notification, or fall back to the timer. */
 void lines_watch_begin(struct driver *d);
+/* The watch fd is readable: read a change, or handle a stopped watcher. */
+void lines_watch_event(struct driver *d, uint64_t now);
+/* ms until the next timed read: pollinterval (pollonly, no watcher), linepoll
+ * (lines or edges the port does not report), else the safety read. */
+uint64_t lines_next_read_delay(const struct driver *d);
+/* Publish driver.port.* and log what the port reports (at start, and when
+ * a reopened port is another kind). */
+void lines_publish_port(struct driver *d);
 
 /* Read the lines now (reopening the port if needed) and apply them. */
 void lines_read(struct driver *d, const char *why, uint64_t now);

@@ -52,13 +52,14 @@ static const struct var_desc driver_vars[] = {
 	{ "flapcount", VK_VALUE, "Line changes within flapwindow that count as flapping (default 10)" },
 	{ "flapwindow", VK_VALUE, "Seconds over which flapcount is counted (default 60)" },
 	{ "pollonly", VK_FLAG, "Read the lines every pollinterval instead of waiting for changes" },
+	{ "linepoll", VK_VALUE, "Seconds between reads of lines the port cannot report (default 0.2)" },
 };
 #define NDRIVER_VARS (sizeof(driver_vars) / sizeof(driver_vars[0]))
 
 enum var_index {
 	V_UPSTYPE, V_MFR, V_MODEL, V_SERIAL, V_CP, V_OL, V_LB, V_RB, V_BYPASS, V_SD,
 	V_SDTIME, V_OBCONFIRM, V_OLCONFIRM, V_LBCONFIRM, V_RBCONFIRM, V_BYPASSCONFIRM,
-	V_FLAPCOUNT, V_FLAPWINDOW, V_POLLONLY,
+	V_FLAPCOUNT, V_FLAPWINDOW, V_POLLONLY, V_LINEPOLL,
 };
 
 /* Keys the driver core reads in a UPS section. */
@@ -647,6 +648,14 @@ static int apply_driver_vars(struct driver_config *cfg, struct build *b, char *e
 		cfg->flap.window_ms = ms;
 	}
 	cfg->pollonly = b->vars[V_POLLONLY] != NULL;
+	if ((s = b->vars[V_LINEPOLL])) {
+		uint32_t ms;
+
+		if (parse_seconds_ms(s->value, 60, &ms) < 0 || ms < LINEPOLL_MIN_MS)
+			return bad(err, errlen, s, "invalid linepoll '%s' (seconds, 0.01-60, "
+				   "e.g. 0.2)", s->value);
+		cfg->linepoll_ms = ms;
+	}
 	return 0;
 }
 
@@ -663,6 +672,7 @@ int config_build(struct driver_config *cfg, const struct options *opt,
 	cfg->flap.count = FLAP_DEFAULT_COUNT;
 	cfg->flap.window_ms = FLAP_DEFAULT_WINDOW_MS;
 	cfg->pollinterval = 2;
+	cfg->linepoll_ms = LINEPOLL_DEFAULT_MS;
 	cfg->synchronous = -1;
 	b = calloc(1, sizeof(*b));
 	if (!b) {

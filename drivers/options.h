@@ -10,11 +10,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cable_profile.h"
 #include "debounce.h"
 #include "upsconf.h"
+
+/* Lines and edges the port does not report are read this often: a sustained
+ * change is then seen within 250 ms, against NUT's 2 s poll. */
+#define LINEPOLL_DEFAULT_MS	200
+#define LINEPOLL_MIN_MS		10
 
 struct setting {
 	const char *key;
@@ -50,6 +56,7 @@ struct driver_config {
 	struct flap_config flap;
 	int pollinterval;		/* seconds */
 	bool pollonly;
+	uint32_t linepoll_ms;		/* lines and edges the port does not report */
 	const char *user, *group, *chroot_dir;
 	int synchronous;		/* -1 auto, 0 no, 1 yes */
 	int debug_min;
