@@ -53,13 +53,17 @@ static const struct var_desc driver_vars[] = {
 	{ "flapwindow", VK_VALUE, "Seconds over which flapcount is counted (default 60)" },
 	{ "pollonly", VK_FLAG, "Read the lines every pollinterval instead of waiting for changes" },
 	{ "linepoll", VK_VALUE, "Seconds between reads of lines the port cannot report (default 0.2)" },
+	{ "deadcable", VK_VALUE, "Pulled-cable detection: auto, off, or the lines a pulled cable reads" },
+	{ "deadcablehold", VK_VALUE, "Seconds a pulled cable is held as stale before it is believed (default 30)" },
+	{ "deadcablewindow", VK_VALUE, "Seconds from on line to all clear that count as a pulled cable (default 0.3)" },
 };
 #define NDRIVER_VARS (sizeof(driver_vars) / sizeof(driver_vars[0]))
 
 enum var_index {
 	V_UPSTYPE, V_MFR, V_MODEL, V_SERIAL, V_CP, V_OL, V_LB, V_RB, V_BYPASS, V_SD,
 	V_SDTIME, V_OBCONFIRM, V_OLCONFIRM, V_LBCONFIRM, V_RBCONFIRM, V_BYPASSCONFIRM,
-	V_FLAPCOUNT, V_FLAPWINDOW, V_POLLONLY, V_LINEPOLL,
+	V_FLAPCOUNT, V_FLAPWINDOW, V_POLLONLY, V_LINEPOLL, V_DEADCABLE, V_DEADCABLEHOLD,
+	V_DEADCABLEWINDOW,
 };
 
 /* Keys the driver core reads in a UPS section. */
@@ -566,6 +570,28 @@ static int take_setting(struct driver_config *cfg, struct build *b, const struct
 	return -1;
 }
 
+static int apply_deadcable_vars(struct driver_config *cfg, struct build *b, char *err,
+				size_t errlen)
+{
+	const struct setting *s;
+	char msg[256];
+
+	if ((s = b->vars[V_DEADCABLE]) && deadcable_parse(s->value, &cfg->deadcable, msg,
+							 sizeof(msg)) < 0) {
+		snprintf(err, errlen, "%s: %s", s->origin, msg);
+		return -1;
+	}
+	if ((s = b->vars[V_DEADCABLEHOLD]) &&
+	    parse_seconds_ms(s->value, 3600, &cfg->deadcable.hold_ms) < 0)
+		return bad(err, errlen, s, "invalid deadcablehold '%s' (seconds, 0-3600)",
+			   s->value);
+	if ((s = b->vars[V_DEADCABLEWINDOW]) &&
+	    parse_seconds_ms(s->value, 10, &cfg->deadcable.window_ms) < 0)
+		return bad(err, errlen, s, "invalid deadcablewindow '%s' (seconds, 0-10, e.g. 0.3)",
+			   s->value);
+	return 0;
+}
+
 static int apply_driver_vars(struct driver_config *cfg, struct build *b, char *err, size_t errlen)
 {
 	static const int delay_var[DB_NSIG] = {
@@ -656,7 +682,7 @@ static int apply_driver_vars(struct driver_config *cfg, struct build *b, char *e
 				   "e.g. 0.2)", s->value);
 		cfg->linepoll_ms = ms;
 	}
-	return 0;
+	return apply_deadcable_vars(cfg, b, err, errlen);
 }
 
 int config_build(struct driver_config *cfg, const struct options *opt,
@@ -673,6 +699,7 @@ int config_build(struct driver_config *cfg, const struct options *opt,
 	cfg->flap.window_ms = FLAP_DEFAULT_WINDOW_MS;
 	cfg->pollinterval = 2;
 	cfg->linepoll_ms = LINEPOLL_DEFAULT_MS;
+	deadcable_config_defaults(&cfg->deadcable);
 	cfg->synchronous = -1;
 	b = calloc(1, sizeof(*b));
 	if (!b) {

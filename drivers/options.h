@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "cable_profile.h"
+#include "deadcable.h"
 #include "debounce.h"
 #include "upsconf.h"
 
@@ -57,6 +58,7 @@ struct driver_config {
 	int pollinterval;		/* seconds */
 	bool pollonly;
 	uint32_t linepoll_ms;		/* lines and edges the port does not report */
+	struct deadcable_config deadcable;
 	const char *user, *group, *chroot_dir;
 	int synchronous;		/* -1 auto, 0 no, 1 yes */
 	int debug_min;
