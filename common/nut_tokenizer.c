@@ -3,6 +3,7 @@
  * The NUT tokenizer (spec nut-compat.md 4.2): a byte-fed state machine shared
  * by the ups.conf reader and the driver socket, and the matching encoder.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,7 +36,9 @@ static void tok_clear_line(struct tokenizer *tok)
 
 void tok_init(struct tokenizer *tok)
 {
-	memset(tok, 0, sizeof(*tok));
+	/* everything but words[][] (16 kB, written before it is read) */
+	memset((char *)tok + offsetof(struct tokenizer, nwords), 0,
+	       sizeof(*tok) - offsetof(struct tokenizer, nwords));
 	tok->line = 1;
 	tok->cur_line = 1;
 	tok_clear_line(tok);
@@ -51,7 +54,8 @@ void tok_reset(struct tokenizer *tok)
 static void tok_addchar(struct tokenizer *tok, unsigned char c)
 {
 	if (c < 0x20 || c > 0x7e) {
-		tok->dropped_chars++;
+		if (tok->dropped_chars < SIZE_MAX)
+			tok->dropped_chars++;
 		return;
 	}
 	tok->word_started = 1;
@@ -224,6 +228,14 @@ enum tok_result tok_feed(struct tokenizer *tok, char c)
 	if (c == '\n')
 		tok->cur_line++;
 	return res;
+}
+
+int tok_pending(const struct tokenizer *tok)
+{
+	if (!tok->line_open || tok->line_done)
+		return 0;
+	/* white space only so far: dropping it loses nothing */
+	return tok->state != TS_START || tok->nwords > 0 || tok->word_started;
 }
 
 enum tok_result tok_finish(struct tokenizer *tok)

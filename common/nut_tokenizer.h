@@ -38,7 +38,9 @@ struct tokenizer {
 	unsigned line;
 	unsigned cur_line;	/* physical line of the next byte to be fed */
 	char errmsg[160];
-	int dropped_chars;	/* bytes outside 0x20-0x7E dropped since tok_init */
+	/* bytes outside 0x20-0x7E dropped since tok_init; saturates at
+	 * SIZE_MAX (a socket client may send any number of them) */
+	size_t dropped_chars;
 	/* private parser state */
 	int state;
 	size_t wordlen;
@@ -48,10 +50,14 @@ struct tokenizer {
 	unsigned quote_line;	/* where the open quote began */
 };
 
+/* Ready for a first line. words[] is not cleared: only words[0..nwords-1]
+ * are ever valid, and a socket client's parser is set up per request. */
 void tok_init(struct tokenizer *tok);
 /* Forget a partial line (used after a parse error on a socket). */
 void tok_reset(struct tokenizer *tok);
 enum tok_result tok_feed(struct tokenizer *tok, char c);
+/* A line has begun and not yet ended (bytes of it would be lost on reset). */
+int tok_pending(const struct tokenizer *tok);
 /* Call at end of input: completes a last line without LF (TOK_LINE), reports
  * an unterminated quote (TOK_ERROR), or TOK_MORE when nothing is pending. */
 enum tok_result tok_finish(struct tokenizer *tok);

@@ -63,131 +63,6 @@ static void sock_debug(const struct sock_server *srv, int level, const char *fmt
 	log_debug(srv->log, level, "%s", msg);
 }
 
-/* ---- a growable string for formatting replies -------------------------- */
-
-struct strbuf {
-	char *buf;
-	size_t len, cap;
-	bool failed;		/* out of memory: the text is incomplete */
-};
-
-static void sb_reserve(struct strbuf *sb, size_t more)
-{
-	size_t ncap;
-	char *p;
-
-	if (sb->failed || sb->len + more + 1 <= sb->cap)
-		return;
-	ncap = sb->cap ? sb->cap : 256;
-	while (ncap < sb->len + more + 1)
-		ncap *= 2;
-	p = realloc(sb->buf, ncap);
-	if (!p) {
-		sb->failed = true;
-		return;
-	}
-	sb->buf = p;
-	sb->cap = ncap;
-}
-
-static void sb_printf(struct strbuf *sb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct strbuf *sb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		sb->failed = true;
-		return;
-	}
-	sb_reserve(sb, (size_t)n);
-	if (sb->failed)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb->len += (size_t)n;
-}
-
-static void sb_free(struct strbuf *sb)
-{
-	free(sb->buf);
-	memset(sb, 0, sizeof(*sb));
-}
-
-/* ---- protocol lines ----------------------------------------------------- */
-
-/* A value in quotes, escaped the same way in dumps and broadcasts. */
-static void fmt_quoted(struct strbuf *sb, const char *value)
-{
-	char probe[1];
-	size_t need = tok_encode(probe, sizeof(probe), value);
-
-	sb_reserve(sb, need + 2);
-	if (sb->failed)
-		return;
-	sb->buf[sb->len++] = '"';
-	tok_encode(sb->buf + sb->len, need + 1, value);
-	sb->len += need;
-	sb->buf[sb->len++] = '"';
-	sb->buf[sb->len] = '\0';
-}
-
-static void fmt_setinfo(struct strbuf *sb, const struct st_var *v)
-{
-	sb_printf(sb, "SETINFO %s ", v->name);
-	fmt_quoted(sb, v->value);
-	sb_printf(sb, "\n");
-}
-
-/* "SETFLAGS name [RW] [STRING] [NUMBER]": bare for an immutable-only var. */
-static void fmt_setflags(struct strbuf *sb, const struct st_var *v)
-{
-	char words[64];
-
-	state_flags_words(v->flags, words, sizeof(words));
-	sb_printf(sb, "SETFLAGS %s%s%s\n", v->name, words[0] ? " " : "", words);
-}
-
-static void fmt_node(struct strbuf *sb, const struct st_var *v)
-{
-	fmt_setinfo(sb, v);
-	if (v->aux != 0)
-		sb_printf(sb, "SETAUX %s %ld\n", v->name, v->aux);
-	if (v->flags != 0)
-		fmt_setflags(sb, v);
-}
-
-static void fmt_dump_start(struct strbuf *sb, const struct sock_server *srv)
-{
-	if (srv->stale)
-		sb_printf(sb, "DATASTALE\n");
-}
-
-static void fmt_dump_end(struct strbuf *sb, const struct sock_server *srv)
-{
-	if (!srv->stale)
-		sb_printf(sb, "DATAOK\n");
-	sb_printf(sb, "DUMPDONE\n");
-}
-
-/* A tracking id goes out as the word it came in as; quoted only if needed. */
-static void fmt_tracking(struct strbuf *sb, const char *id, int result)
-{
-	if (id[0] && !strpbrk(id, " \t\r\n\"\\#="))
-		sb_printf(sb, "TRACKING %s", id);
-	else {
-		sb_printf(sb, "TRACKING ");
-		fmt_quoted(sb, id);
-	}
-	sb_printf(sb, " %d\n", result);
-}
-
 /* ---- clients: output ----------------------------------------------------- */
 
 static void client_kill(struct sock_server *srv, struct sock_client *c)
@@ -300,8 +175,12 @@ static void client_flush_pending(struct sock_server *srv, struct sock_client *c)
 		return;
 	c->outoff += (size_t)w;
 	c->outlen -= (size_t)w;
-	if (c->outlen == 0)
-		c->outoff = 0;
+	if (c->outlen == 0) {
+		/* an idle client keeps no buffer */
+		free(c->out);
+		c->out = NULL;
+		c->outoff = c->outcap = 0;
+	}
 }
 
 /* ---- broadcasts --------------------------------------------------------- */
@@ -315,7 +194,7 @@ static void broadcast(struct sock_server *srv, struct strbuf *sb)
 		return;
 	}
 	for (c = srv->clients; c; c = c->next)
-		if (!c->dead && c->broadcast)
+		if (!c->dead && c->sess.broadcast)
 			client_send(srv, c, sb->buf, sb->len);
 }
 
@@ -326,18 +205,18 @@ void sock_broadcast_setinfo(struct sock_server *srv, const char *name)
 
 	if (!v)
 		return;
-	fmt_setinfo(&sb, v);
+	sockproto_fmt_setinfo(&sb, v);
 	broadcast(srv, &sb);
-	sb_free(&sb);
+	strbuf_free(&sb);
 }
 
 void sock_broadcast_delinfo(struct sock_server *srv, const char *name)
 {
 	struct strbuf sb = { 0 };
 
-	sb_printf(&sb, "DELINFO %s\n", name);
+	strbuf_printf(&sb, "DELINFO %s\n", name);
 	broadcast(srv, &sb);
-	sb_free(&sb);
+	strbuf_free(&sb);
 }
 
 void sock_broadcast_setflags(struct sock_server *srv, const char *name)
@@ -347,27 +226,27 @@ void sock_broadcast_setflags(struct sock_server *srv, const char *name)
 
 	if (!v)
 		return;
-	fmt_setflags(&sb, v);
+	sockproto_fmt_setflags(&sb, v);
 	broadcast(srv, &sb);
-	sb_free(&sb);
+	strbuf_free(&sb);
 }
 
 void sock_broadcast_addcmd(struct sock_server *srv, const char *cmd)
 {
 	struct strbuf sb = { 0 };
 
-	sb_printf(&sb, "ADDCMD %s\n", cmd);
+	strbuf_printf(&sb, "ADDCMD %s\n", cmd);
 	broadcast(srv, &sb);
-	sb_free(&sb);
+	strbuf_free(&sb);
 }
 
 void sock_broadcast_delcmd(struct sock_server *srv, const char *cmd)
 {
 	struct strbuf sb = { 0 };
 
-	sb_printf(&sb, "DELCMD %s\n", cmd);
+	strbuf_printf(&sb, "DELCMD %s\n", cmd);
 	broadcast(srv, &sb);
-	sb_free(&sb);
+	strbuf_free(&sb);
 }
 
 void sock_server_set_stale(struct sock_server *srv, bool stale)
@@ -377,263 +256,59 @@ void sock_server_set_stale(struct sock_server *srv, bool stale)
 	if (srv->stale == stale)
 		return;
 	srv->stale = stale;
-	sb_printf(&sb, stale ? "DATASTALE\n" : "DATAOK\n");
+	strbuf_printf(&sb, stale ? "DATASTALE\n" : "DATAOK\n");
 	broadcast(srv, &sb);
-	sb_free(&sb);
+	strbuf_free(&sb);
 }
 
-/* ---- commands from clients ---------------------------------------------- */
+/* ---- requests from clients ----------------------------------------------- */
 
-struct sock_request {
-	struct sock_server *srv;
-	struct sock_client *c;
-	char (*arg)[TOK_MAX_WORDLEN + 1];
-	size_t nargs;
-	uint64_t now_ms;
-};
-
-static bool cmd_dumpall(struct sock_request *rq)
+static void ctx_for(struct sock_server *srv, struct sock_client *c, uint64_t now_ms,
+		    struct sockproto_ctx *ctx)
 {
-	const struct state_tree *st = rq->srv->st;
-	struct strbuf sb = { 0 };
-	size_t i;
-
-	fmt_dump_start(&sb, rq->srv);
-	for (i = 0; i < st->nvars; i++)
-		fmt_node(&sb, &st->vars[i]);
-	for (i = 0; i < st->ncmds; i++)
-		sb_printf(&sb, "ADDCMD %s\n", st->cmds[i]);
-	fmt_dump_end(&sb, rq->srv);
-	client_send_sb(rq->srv, rq->c, &sb);
-	sb_free(&sb);
-	return true;
-}
-
-static void dump_one(struct sock_request *rq, const char *name)
-{
-	const struct st_var *v = state_find(rq->srv->st, name);
-	struct strbuf sb = { 0 };
-
-	fmt_dump_start(&sb, rq->srv);
-	if (v)
-		fmt_node(&sb, v);
-	fmt_dump_end(&sb, rq->srv);
-	client_send_sb(rq->srv, rq->c, &sb);
-	sb_free(&sb);
-}
-
-static bool cmd_dumpstatus(struct sock_request *rq)
-{
-	dump_one(rq, "ups.status");
-	return true;
-}
-
-static bool cmd_dumpvalue(struct sock_request *rq)
-{
-	if (rq->nargs < 2)
-		return false;
-	dump_one(rq, rq->arg[1]);
-	return true;
-}
-
-static void reply(struct sock_request *rq, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void reply(struct sock_request *rq, const char *fmt, ...)
-{
-	char line[128];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		client_send(rq->srv, rq->c, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-static bool cmd_ping(struct sock_request *rq)
-{
-	reply(rq, "PONG\n");
-	return true;
-}
-
-static bool cmd_getpid(struct sock_request *rq)
-{
-	reply(rq, "PID %ld\n", (long)getpid());
-	return true;
-}
-
-static bool cmd_logout(struct sock_request *rq)
-{
-	reply(rq, "OK Goodbye\n");
-	rq->c->logout = true;
-	rq->c->logout_deadline_ms = rq->now_ms + SOCK_LOGOUT_GRACE_MS;
-	return true;
-}
-
-static bool cmd_nobroadcast(struct sock_request *rq)
-{
-	rq->c->broadcast = false;
-	return true;
-}
-
-static bool cmd_broadcast(struct sock_request *rq)
-{
-	rq->c->broadcast = rq->nargs < 2 || strtol(rq->arg[1], NULL, 10) >= 1;
-	return true;
-}
-
-static void send_tracking(struct sock_request *rq, const char *id, int result)
-{
-	struct strbuf sb = { 0 };
-
-	if (!id || result == SOCK_CMD_NO_REPLY)
-		return;
-	fmt_tracking(&sb, id, result);
-	client_send_sb(rq->srv, rq->c, &sb);
-	sb_free(&sb);
-}
-
-static bool is_tracking(const char *word)
-{
-	return strcasecmp(word, "TRACKING") == 0;
-}
-
-/* INSTCMD <cmd> [<param>] [TRACKING <id>]: 2, 3, 4 or 5 words (spec 4.4). */
-static bool cmd_instcmd(struct sock_request *rq)
-{
-	struct sock_server *srv = rq->srv;
-	const char *param = NULL, *id = NULL;
-	int result;
-
-	switch (rq->nargs) {
-	case 2:
-		break;
-	case 3:
-		param = rq->arg[2];
-		break;
-	case 4:
-		if (!is_tracking(rq->arg[2]))
-			goto malformed;
-		id = rq->arg[3];
-		break;
-	case 5:
-		if (!is_tracking(rq->arg[3]))
-			goto malformed;
-		param = rq->arg[2];
-		id = rq->arg[4];
-		break;
-	default:
-		goto malformed;
-	}
-	if (srv->handlers.instcmd) {
-		result = srv->handlers.instcmd(srv->handlers.ctx, rq->arg[1], param);
-	} else {
-		sock_log(srv, LOG_NOTICE, "Got INSTCMD '%s', but driver lacks a handler", rq->arg[1]);
-		result = SOCK_CMD_UNKNOWN;
-	}
-	send_tracking(rq, id, result);
-	return true;
-malformed:
-	sock_log(srv, LOG_NOTICE, "Malformed INSTCMD request");
-	return false;
-}
-
-/* SET <var> <value> [TRACKING <id>]: at least 3 words; with 5, arg[3] is TRACKING. */
-static bool cmd_set(struct sock_request *rq)
-{
-	struct sock_server *srv = rq->srv;
-	const char *id = NULL;
-	int result;
-
-	if (rq->nargs < 3)
-		return false;
-	if (rq->nargs == 5) {
-		if (!is_tracking(rq->arg[3])) {
-			sock_log(srv, LOG_NOTICE, "Got SET %s with unsupported parameters", rq->arg[1]);
-			return false;
-		}
-		id = rq->arg[4];
-	}
-	if (srv->handlers.setvar) {
-		result = srv->handlers.setvar(srv->handlers.ctx, rq->arg[1], rq->arg[2]);
-	} else {
-		sock_log(srv, LOG_NOTICE, "Got SET %s, but driver lacks a handler", rq->arg[1]);
-		result = SOCK_CMD_NO_REPLY;
-	}
-	send_tracking(rq, id, result);
-	return true;
-}
-
-static const struct sock_command {
-	const char *name;
-	bool (*run)(struct sock_request *rq);	/* false: not understood */
-} sock_commands[] = {
-	{ "DUMPALL", cmd_dumpall },
-	{ "DUMPSTATUS", cmd_dumpstatus },
-	{ "DUMPVALUE", cmd_dumpvalue },
-	{ "PING", cmd_ping },
-	{ "GETPID", cmd_getpid },
-	{ "LOGOUT", cmd_logout },
-	{ "NOBROADCAST", cmd_nobroadcast },
-	{ "BROADCAST", cmd_broadcast },
-	{ "INSTCMD", cmd_instcmd },
-	{ "SET", cmd_set },
-};
-
-static void log_unknown(struct sock_request *rq)
-{
-	char words[512];
-	size_t len = 0, i;
-
-	words[0] = '\0';
-	for (i = 0; i < rq->nargs && len < sizeof(words); i++)
-		len += (size_t)snprintf(words + len, sizeof(words) - len, "%s'%s'",
-					i ? " " : "", rq->arg[i]);
-	sock_log(rq->srv, LOG_INFO, "Unknown command on socket: %s",
-		 rq->nargs ? words : "(empty line)");
-}
-
-static void client_command(struct sock_server *srv, struct sock_client *c, uint64_t now_ms)
-{
-	struct sock_request rq = {
-		.srv = srv, .c = c, .arg = c->tok.words, .nargs = c->tok.nwords, .now_ms = now_ms,
+	*ctx = (struct sockproto_ctx){
+		.st = srv->st, .stale = srv->stale, .handlers = srv->handlers, .log = srv->log,
+		.loglim = &srv->loglim, .sess = c ? &c->sess : NULL, .now_ms = now_ms,
 	};
-	size_t i;
+}
 
-	if (rq.nargs > 0) {
-		for (i = 0; i < sizeof(sock_commands) / sizeof(sock_commands[0]); i++) {
-			if (strcasecmp(rq.arg[0], sock_commands[i].name) != 0)
-				continue;
-			if (sock_commands[i].run(&rq))
-				return;
-			break;
-		}
-	}
-	log_unknown(&rq);
+bool sock_server_may_log(struct sock_server *srv)
+{
+	struct sockproto_ctx none;
+
+	if (srv->serving)
+		return sockproto_may_log(srv->serving);
+	ctx_for(srv, NULL, monotime_ms(), &none);
+	return sockproto_may_log(&none);
 }
 
 void sock_server_client_input(struct sock_server *srv, struct sock_client *c,
 			      const char *buf, size_t len, uint64_t now_ms)
 {
-	size_t i;
+	struct strbuf out = { 0 };
+	struct sockproto_ctx ctx;
+	size_t off = 0, used;
 
-	for (i = 0; i < len && !c->dead && !c->logout; i++) {
-		switch (tok_feed(&c->tok, buf[i])) {
-		case TOK_MORE:
+	ctx_for(srv, c, now_ms, &ctx);
+	while (off < len && !c->dead && !c->sess.logout) {
+		enum sockproto_action act;
+
+		srv->serving = &ctx;
+		ctx.stale = srv->stale;	/* a handler may have changed it */
+		act = sockproto_feed(&ctx, buf + off, len - off, &used, &out);
+		srv->serving = NULL;
+		off += used;
+		client_send_sb(srv, c, &out);
+		strbuf_reset(&out);
+		if (act == SOCKPROTO_LOGOUT)
+			c->logout_deadline_ms = now_ms + SOCK_LOGOUT_GRACE_MS;
+		else if (act == SOCKPROTO_CLOSE)
+			client_drop_closed(srv, c, "out of memory");
+		else if (act == SOCKPROTO_DISCARD)
 			break;
-		case TOK_LINE:
-			client_command(srv, c, now_ms);
-			break;
-		case TOK_ERROR:
-			/* as NUT: the rest of this read is dropped */
-			sock_log(srv, LOG_NOTICE, "Parse error on socket: %s (client fd %d)",
-				 c->tok.errmsg, c->fd);
-			tok_reset(&c->tok);
-			return;
-		}
 	}
+	strbuf_free(&out);
+	sockproto_session_idle(&c->sess);
 }
 
 /* ---- clients: events ------------------------------------------------------ */
@@ -666,7 +341,7 @@ static void client_event(struct sock_server *srv, struct sock_client *c, short r
 		client_flush_pending(srv, c);
 	if (c->dead)
 		return;
-	if ((revents & POLLIN) && !c->logout)
+	if ((revents & POLLIN) && !c->sess.logout)
 		client_read(srv, c, now_ms);
 	else if (revents & POLLHUP)
 		client_drop_closed(srv, c, "hangup");
@@ -675,7 +350,7 @@ static void client_event(struct sock_server *srv, struct sock_client *c, short r
 /* A client that said LOGOUT leaves once its output is out, or at its deadline. */
 static void client_check_logout(struct sock_server *srv, struct sock_client *c, uint64_t now_ms)
 {
-	if (c->dead || !c->logout)
+	if (c->dead || !c->sess.logout)
 		return;
 	if (c->outlen != 0 && now_ms < c->logout_deadline_ms)
 		return;
@@ -685,6 +360,7 @@ static void client_check_logout(struct sock_server *srv, struct sock_client *c, 
 
 static void client_free(struct sock_client *c)
 {
+	sockproto_session_free(&c->sess);
 	free(c->out);
 	free(c);
 }
@@ -739,8 +415,7 @@ static bool accept_one(struct sock_server *srv, uint64_t now_ms)
 	}
 	srv->accept_err_logged = false;
 	c->fd = fd;
-	c->broadcast = true;
-	tok_init(&c->tok);
+	sockproto_session_init(&c->sess, fd);
 	c->next = srv->clients;
 	srv->clients = c;
 	srv->nclients++;
@@ -875,7 +550,7 @@ size_t sock_server_pollfds(const struct sock_server *srv, struct pollfd *pfd, si
 		if (c->dead)
 			continue;
 		pfd[n].fd = c->fd;
-		pfd[n].events = (short)((c->logout ? 0 : POLLIN) | (c->outlen ? POLLOUT : 0));
+		pfd[n].events = (short)((c->sess.logout ? 0 : POLLIN) | (c->outlen ? POLLOUT : 0));
 		pfd[n++].revents = 0;
 	}
 	return n;
@@ -928,7 +603,7 @@ uint64_t sock_server_next_deadline(const struct sock_server *srv)
 	uint64_t next = srv->accept_paused ? srv->accept_retry_ms : 0;
 
 	for (c = srv->clients; c; c = c->next)
-		if (c->logout && !c->dead && (next == 0 || c->logout_deadline_ms < next))
+		if (c->sess.logout && !c->dead && (next == 0 || c->logout_deadline_ms < next))
 			next = c->logout_deadline_ms;
 	return next;
 }

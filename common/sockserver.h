@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The driver socket server: a Unix stream socket upsd connects to, the NUT
- * driver protocol (spec 4.3/4.4), and one bounded, non-blocking output
- * buffer per client. It never blocks: a client whose buffer is full is
- * dropped; a client that closed is dropped at once.
+ * The driver socket server, the transport under the NUT driver protocol
+ * (common/sockproto.h): a Unix stream socket upsd connects to, and one
+ * bounded, non-blocking output buffer per client. It never blocks: a
+ * client whose buffer is full is dropped; a client that closed is dropped
+ * at once.
  *
  * It does not own a loop: the caller's poll loop asks for the fds it wants
  * (sock_server_pollfds) and hands back the results (sock_server_handle).
@@ -18,40 +19,20 @@
 #include <sys/types.h>
 
 #include "log.h"
-#include "nut_tokenizer.h"
+#include "sockproto.h"
 #include "state.h"
 
 #define SOCK_OUTBUF_DEFAULT	(256 * 1024)	/* per client; a full DUMPALL fits many times */
 
-/* TRACKING result codes (spec 4.3) */
-enum sock_cmd_result {
-	SOCK_CMD_HANDLED = 0,
-	SOCK_CMD_UNKNOWN = 1,
-	SOCK_CMD_INVALID = 2,
-	SOCK_CMD_FAILED = 3,
-	SOCK_CMD_CONVERSION_FAILED = 4,
-	SOCK_CMD_NO_REPLY = -1,	/* SET without a handler: NUT sends no TRACKING */
-};
-
 struct sock_client {
 	int fd;
-	struct tokenizer tok;
-	char *out;		/* pending output is out[outoff .. outoff+outlen) */
+	struct sockproto_session sess;	/* parser (only mid-request), broadcast, logout */
+	char *out;		/* pending output is out[outoff .. outoff+outlen); freed when empty */
 	size_t outlen;
 	size_t outoff, outcap;
-	bool broadcast;		/* receives live broadcasts */
-	bool logout;		/* LOGOUT seen: flush, then close */
 	uint64_t logout_deadline_ms;
 	bool dead;		/* closed; unlinked and freed by the next handle() */
 	struct sock_client *next;
-};
-
-struct sock_handlers {
-	/* INSTCMD cmd [param]: return an enum sock_cmd_result. */
-	int (*instcmd)(void *ctx, const char *cmd, const char *param);
-	/* SET var value: return an enum sock_cmd_result. */
-	int (*setvar)(void *ctx, const char *var, const char *value);
-	void *ctx;
 };
 
 struct sock_server {
@@ -64,6 +45,8 @@ struct sock_server {
 	bool stale;		/* NUT starts stale until the first good read */
 	struct sock_handlers handlers;
 	const struct logger *log;	/* may be NULL in tests */
+	struct sockproto_loglimit loglim;	/* complaints from all clients */
+	struct sockproto_ctx *serving;	/* the request being served, for handlers */
 	/* accept() out of descriptors: listener not polled until a client
 	 * leaves or accept_retry_ms passes; logged once per episode */
 	bool accept_paused;
@@ -96,6 +79,11 @@ void sock_server_handle(struct sock_server *srv, const struct pollfd *pfd, size_
 /* Earliest monotonic ms at which sock_server_handle must run again
  * (LOGOUT close), or 0 for none. */
 uint64_t sock_server_next_deadline(const struct sock_server *srv);
+
+/* For an INSTCMD/SET handler about to log why it refuses the request:
+ * false when the client (or all clients together) used up the log budget;
+ * the complaint is then counted in the next summary line. */
+bool sock_server_may_log(struct sock_server *srv);
 
 /* Feed bytes as if read from client c (used by handle(); public for tests). */
 void sock_server_client_input(struct sock_server *srv, struct sock_client *c,

@@ -354,7 +354,7 @@ START_TEST(test_logout_deadline)
 	fill_until_queued(c);
 	t0 = now_ms();
 	sock_server_client_input(&srv, c, "LOGOUT\n", 7, t0);
-	ck_assert(c->logout);
+	ck_assert(c->sess.logout);
 	ck_assert_uint_eq(sock_server_next_deadline(&srv), t0 + 1000);
 	/* no POLLIN after LOGOUT, POLLOUT while output is pending */
 	n = sock_server_pollfds(&srv, pfd, 2);

@@ -6,6 +6,8 @@
  * joined with '|'.
  */
 #include <check.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +130,69 @@ START_TEST(test_dropped_chars)
 	tokenize(tok, in, sizeof(in) - 1, out, sizeof(out));
 	ck_assert_str_eq(out, "1<ab><c>");
 	/* NUL 01 1f 7f 80 ff, and the tab inside quotes; not the tab outside */
-	ck_assert_int_eq(tok->dropped_chars, 7);
+	ck_assert_uint_eq(tok->dropped_chars, 7);
+	free(tok);
+}
+END_TEST
+
+/* A socket client may send any number of control bytes: the count goes
+ * past INT_MAX without overflowing, and stops at SIZE_MAX. */
+START_TEST(test_dropped_chars_no_overflow)
+{
+	struct tokenizer *tok = tok_new();
+	int i;
+
+	tok->dropped_chars = INT_MAX;
+	ck_assert_int_eq(tok_feed(tok, '\x01'), TOK_MORE);
+	ck_assert_int_eq(tok_feed(tok, '\x02'), TOK_MORE);
+	ck_assert_uint_eq(tok->dropped_chars, (uintmax_t)INT_MAX + 2);
+	tok->dropped_chars = SIZE_MAX - 1;
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(tok_feed(tok, '\x7f'), TOK_MORE);
+	ck_assert_uint_eq(tok->dropped_chars, SIZE_MAX);
+	ck_assert_int_eq(tok_feed(tok, '\n'), TOK_LINE);
+	ck_assert_uint_eq(tok->nwords, 0);
+	free(tok);
+}
+END_TEST
+
+/* tok_pending: a line has begun (more than white space) and not ended. */
+static const struct pending_case {
+	const char *in;
+	int pending;
+} pending_cases[] = {
+	{ "", 0 }, { " \t\r", 0 }, { "PING\n", 0 }, { "PING\n  ", 0 }, { "\n\n", 0 },
+	{ "P", 1 }, { "PING ", 1 }, { "PING\n\"", 1 }, { "\"a\nb", 1 }, { "PI\\", 1 },
+	{ "PI\\\n", 1 }, { "# comment", 1 }, { "a=", 1 }, { "\x01", 1 },
+};
+
+START_TEST(test_pending)
+{
+	const struct pending_case *tc = &pending_cases[_i];
+	struct tokenizer *tok = tok_new();
+	size_t i;
+
+	for (i = 0; tc->in[i]; i++)
+		tok_feed(tok, tc->in[i]);
+	ck_assert_msg(tok_pending(tok) == tc->pending, "'%s': pending %d, want %d", tc->in,
+		      tok_pending(tok), tc->pending);
+	free(tok);
+}
+END_TEST
+
+/* tok_init leaves words[] alone, yet a fresh parser yields clean words. */
+START_TEST(test_init_dirty_memory)
+{
+	struct tokenizer *tok = malloc(sizeof(*tok));
+	char out[256];
+
+	ck_assert_ptr_nonnull(tok);
+	memset(tok, 'x', sizeof(*tok));
+	tok_init(tok);
+	ck_assert_uint_eq(tok->dropped_chars, 0);
+	ck_assert_int_eq(tok_pending(tok), 0);
+	tokenize(tok, "a \"\" b\n", 7, out, sizeof(out));
+	ck_assert_str_eq(out, "1<a><><b>");
 	free(tok);
 }
 END_TEST
@@ -351,6 +415,9 @@ static Suite *tokenizer_suite(void)
 	tc = tcase_create("rules");
 	tcase_add_loop_test(tc, test_table, 0, NELEM(tok_cases));
 	tcase_add_test(tc, test_dropped_chars);
+	tcase_add_test(tc, test_dropped_chars_no_overflow);
+	tcase_add_loop_test(tc, test_pending, 0, NELEM(pending_cases));
+	tcase_add_test(tc, test_init_dirty_memory);
 	tcase_add_test(tc, test_error_messages);
 	tcase_add_test(tc, test_reset);
 	tcase_add_test(tc, test_finish_idle);
