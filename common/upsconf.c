@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,10 @@ struct upsconf_ctx {
 	char *err;
 	size_t errlen;
 	const char *section;	/* current section name, NULL in the global part */
+	/* section names seen, by hash: index + 1 into conf->sections, 0 free;
+	 * a duplicate is found in O(1), not by a scan per header */
+	size_t *slots;
+	size_t nslots;		/* a power of two, or 0 */
 };
 
 static int upsconf_fail(struct upsconf_ctx *ctx, unsigned line, const char *fmt, ...)
@@ -53,14 +58,66 @@ const struct upsconf_section *upsconf_find_section(const struct upsconf *conf,
 	return NULL;
 }
 
+/* Room for n+1 elements of size elem in *arr holding n: it doubles, so
+ * that a file of many lines is read in linear time. */
+static int upsconf_grow(void **arr, size_t n, size_t elem)
+{
+	void *p;
+
+	if (n & (n - 1))
+		return 0;	/* not a power of two: there is room */
+	p = realloc(*arr, (n ? n * 2 : 1) * elem);
+	if (!p)
+		return -1;
+	*arr = p;
+	return 0;
+}
+
+static size_t upsconf_hash(const char *name)
+{
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 32));
+}
+
+/* The slot of name: where it is, or the free slot where it would go. */
+static size_t *upsconf_slot(const struct upsconf_ctx *ctx, const char *name)
+{
+	size_t mask = ctx->nslots - 1, i = upsconf_hash(name) & mask;
+
+	while (ctx->slots[i] && strcmp(ctx->conf->sections[ctx->slots[i] - 1].name, name))
+		i = (i + 1) & mask;
+	return &ctx->slots[i];
+}
+
+/* Keep the table at most half full; rehash the sections so far. */
+static int upsconf_slots_reserve(struct upsconf_ctx *ctx)
+{
+	size_t n = ctx->conf->nsections, i;
+
+	if ((n + 1) * 2 <= ctx->nslots)
+		return 0;
+	free(ctx->slots);
+	ctx->nslots = ctx->nslots ? ctx->nslots * 2 : 16;
+	ctx->slots = calloc(ctx->nslots, sizeof(*ctx->slots));
+	if (!ctx->slots) {
+		ctx->nslots = 0;
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		*upsconf_slot(ctx, ctx->conf->sections[i].name) = i + 1;
+	return 0;
+}
+
 /* "[name]": the header must be one word, closed, non-empty and new. */
 static int upsconf_section(struct upsconf_ctx *ctx, const struct tokenizer *tok)
 {
 	const char *w = tok->words[0];
 	const char *close = strchr(w, ']');
-	const struct upsconf_section *dup;
-	struct upsconf_section *secs;
 	struct upsconf *conf = ctx->conf;
+	size_t *slot;
 	char *name;
 
 	if (!close)
@@ -80,22 +137,21 @@ static int upsconf_section(struct upsconf_ctx *ctx, const struct tokenizer *tok)
 	name = strndup(w + 1, (size_t)(close - w - 1));
 	if (!name)
 		return upsconf_oom(ctx, tok->line);
-	dup = upsconf_find_section(conf, name);
-	if (dup) {
-		upsconf_fail(ctx, tok->line, "duplicate section '[%s]' (first on line %u)",
-			     name, dup->line);
-		free(name);
-		return -1;
-	}
-	secs = realloc(conf->sections, (conf->nsections + 1) * sizeof(*secs));
-	if (!secs) {
+	if (upsconf_slots_reserve(ctx) < 0 ||
+	    upsconf_grow((void **)&conf->sections, conf->nsections, sizeof(*conf->sections)) < 0) {
 		free(name);
 		return upsconf_oom(ctx, tok->line);
 	}
-	conf->sections = secs;
-	secs[conf->nsections].name = name;
-	secs[conf->nsections].line = tok->line;
-	conf->nsections++;
+	slot = upsconf_slot(ctx, name);
+	if (*slot) {
+		upsconf_fail(ctx, tok->line, "duplicate section '[%s]' (first on line %u)",
+			     name, conf->sections[*slot - 1].line);
+		free(name);
+		return -1;
+	}
+	conf->sections[conf->nsections].name = name;
+	conf->sections[conf->nsections].line = tok->line;
+	*slot = ++conf->nsections;
 	ctx->section = name;
 	return 0;
 }
@@ -104,19 +160,16 @@ static int upsconf_add_entry(struct upsconf_ctx *ctx, unsigned line,
 			     const char *key, const char *value)
 {
 	struct upsconf *conf = ctx->conf;
-	struct upsconf_entry *ents;
 	char *k = strdup(key);
 	char *v = value ? strdup(value) : NULL;
 
-	ents = k && (v || !value) ?
-		realloc(conf->entries, (conf->nentries + 1) * sizeof(*ents)) : NULL;
-	if (!ents) {
+	if (!k || (value && !v) ||
+	    upsconf_grow((void **)&conf->entries, conf->nentries, sizeof(*conf->entries)) < 0) {
 		free(k);
 		free(v);
 		return upsconf_oom(ctx, line);
 	}
-	conf->entries = ents;
-	ents[conf->nentries] = (struct upsconf_entry){
+	conf->entries[conf->nentries] = (struct upsconf_entry){
 		.section = ctx->section, .key = k, .value = v, .line = line,
 	};
 	conf->nentries++;
@@ -194,6 +247,7 @@ int upsconf_parse(struct upsconf *conf, const char *name, const char *text,
 	struct upsconf_ctx ctx = {
 		.conf = conf, .name = name, .err = err, .errlen = errlen,
 	};
+	int rc;
 
 	memset(conf, 0, sizeof(*conf));
 	if (errlen > 0)
@@ -201,11 +255,11 @@ int upsconf_parse(struct upsconf *conf, const char *name, const char *text,
 	conf->path = strdup(name);
 	if (!conf->path)
 		return upsconf_oom(&ctx, 0);
-	if (upsconf_run(&ctx, text, len) < 0) {
+	rc = upsconf_run(&ctx, text, len);
+	free(ctx.slots);
+	if (rc < 0)
 		upsconf_free(conf);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 /* Read a whole file into a NUL-terminated buffer. */

@@ -407,29 +407,68 @@ static int parse_seconds_ms(const char *s, uint32_t max_s, uint32_t *ms)
 }
 
 
+/* Append; the array grows by doubling (its size is a power of two or 0). */
 static int push_setting(struct setting **arr, size_t *n, const struct setting *s)
 {
-	struct setting *nv = realloc(*arr, (*n + 1) * sizeof(**arr));
+	if ((*n & (*n - 1)) == 0) {
+		struct setting *nv = realloc(*arr, (*n ? *n * 2 : 1) * sizeof(**arr));
 
-	if (!nv)
-		return -1;
-	*arr = nv;
-	nv[(*n)++] = *s;
+		if (!nv)
+			return -1;
+		*arr = nv;
+	}
+	(*arr)[(*n)++] = *s;
 	return 0;
 }
 
-/* Later definitions win: replace an earlier one with the same key. */
-static int put_setting(struct setting **arr, size_t *n, const struct setting *s)
-{
-	size_t i;
+struct setting_ref {
+	const char *key;
+	size_t pos;
+};
 
-	for (i = 0; i < *n; i++) {
-		if (!strcasecmp((*arr)[i].key, s->key)) {
-			(*arr)[i] = *s;
-			return 0;
-		}
+static int setting_ref_cmp(const void *a, const void *b)
+{
+	const struct setting_ref *x = a, *y = b;
+	int c = strcasecmp(x->key, y->key);
+
+	if (c)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/*
+ * Later definitions win, at the place of the first one (a repeated key keeps
+ * its order): sorting by key makes this O(n log n), not O(n^2), for the
+ * 40,000 overrides a generated ups.conf may hold. 0, or -1 out of memory.
+ */
+static int settings_dedupe(struct setting *arr, size_t *n)
+{
+	struct setting_ref *refs;
+	size_t i, j, k, out;
+
+	if (*n < 2)
+		return 0;
+	refs = malloc(*n * sizeof(*refs));
+	if (!refs)
+		return -1;
+	for (i = 0; i < *n; i++)
+		refs[i] = (struct setting_ref){ .key = arr[i].key, .pos = i };
+	qsort(refs, *n, sizeof(*refs), setting_ref_cmp);
+	for (i = 0; i < *n; i = j) {
+		for (j = i + 1; j < *n && !strcasecmp(refs[i].key, refs[j].key); j++)
+			;
+		if (j - i == 1)
+			continue;
+		arr[refs[i].pos] = arr[refs[j - 1].pos];
+		for (k = i + 1; k < j; k++)
+			arr[refs[k].pos].key = NULL;	/* dropped below */
 	}
-	return push_setting(arr, n, s);
+	free(refs);
+	for (i = out = 0; i < *n; i++)
+		if (arr[i].key)
+			arr[out++] = arr[i];
+	*n = out;
+	return 0;
 }
 
 struct build {
@@ -510,7 +549,7 @@ static int take_core(struct driver_config *cfg, struct build *b, const struct se
 		return take_global(cfg, s, err, errlen);
 	}
 	if (k->kind == VK_FLAG || !strcasecmp(k->name, "port"))
-		return put_setting(&cfg->params, &cfg->nparams, s);
+		return push_setting(&cfg->params, &cfg->nparams, s);
 	return 0;
 }
 
@@ -532,8 +571,8 @@ static int take_setting(struct driver_config *cfg, struct build *b, const struct
 			return bad(err, errlen, s, "'%s' names no variable", s->key);
 		if (push_setting(&cfg->params, &cfg->nparams, s) < 0)
 			return -1;
-		return ovr ? put_setting(&cfg->overrides, &cfg->noverrides, &sub)
-			   : put_setting(&cfg->defaults, &cfg->ndefaults, &sub);
+		return ovr ? push_setting(&cfg->overrides, &cfg->noverrides, &sub)
+			   : push_setting(&cfg->defaults, &cfg->ndefaults, &sub);
 	}
 	d = find_var(driver_vars, NDRIVER_VARS, s->key, &idx);
 	if (d) {
@@ -544,7 +583,7 @@ static int take_setting(struct driver_config *cfg, struct build *b, const struct
 		b->var_store[idx] = *s;
 		b->var_store[idx].key = d->name;
 		b->vars[idx] = &b->var_store[idx];
-		return put_setting(&cfg->params, &cfg->nparams, &b->var_store[idx]);
+		return push_setting(&cfg->params, &cfg->nparams, &b->var_store[idx]);
 	}
 	d = find_var(core_keys, NCORE_KEYS, s->key, NULL);
 	if (d) {
@@ -694,6 +733,8 @@ int config_build(struct driver_config *cfg, const struct options *opt,
 	int rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
+	if (errlen)
+		*err = '\0';
 	debounce_config_defaults(&cfg->db);
 	cfg->flap.count = FLAP_DEFAULT_COUNT;
 	cfg->flap.window_ms = FLAP_DEFAULT_WINDOW_MS;
@@ -752,9 +793,18 @@ int config_build(struct driver_config *cfg, const struct options *opt,
 		cfg->group = opt->group;
 	if (opt->chroot_dir)
 		cfg->chroot_dir = opt->chroot_dir;
+	if (settings_dedupe(cfg->params, &cfg->nparams) < 0 ||
+	    settings_dedupe(cfg->overrides, &cfg->noverrides) < 0 ||
+	    settings_dedupe(cfg->defaults, &cfg->ndefaults) < 0)
+		goto out;
 	rc = apply_driver_vars(cfg, b, err, errlen);
 out:
 	free(b);
+	if (rc < 0) {
+		if (errlen && !*err)
+			snprintf(err, errlen, "out of memory");
+		config_free(cfg);	/* a failed reload must not leak what was built */
+	}
 	return rc;
 }
 

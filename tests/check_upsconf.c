@@ -3,15 +3,47 @@
  * Unit tests of the ups.conf model (spec nut-compat.md 3.3). A parsed file
  * is rendered as "SECTION/key=value@LINE" ("-" for the global part, no
  * "=value" for a flag) joined with '|', and compared with the table.
+ * Then the configuration built from it (options.c config_build): repeated
+ * keys, no leak when it fails, and a cost that grows as n log n.
  */
 #include <check.h>
+#include <ctype.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "options.h"
 #include "upsconf.h"
+
+/*
+ * Comparisons are counted: strcmp and strcasecmp are defined here, so the
+ * code linked into this program (upsconf.c, options.c) calls these.
+ */
+static unsigned long ncompare;
+
+int strcmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	ncompare++;
+	while (*x && *x == *y)
+		x++, y++;
+	return *x - *y;
+}
+
+int strcasecmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	ncompare++;
+	while (*x && tolower(*x) == tolower(*y))
+		x++, y++;
+	return tolower(*x) - tolower(*y);
+}
 
 static void render_entries(const struct upsconf *conf, char *out, size_t outsz)
 {
@@ -265,6 +297,188 @@ START_TEST(test_load_fails)
 }
 END_TEST
 
+/* ---- sections at scale ---------------------------------------------------- */
+
+/* "[s0]\n[s1]\n..." with n sections, then the header of section dup again
+ * when dup < n. */
+static char *many_sections(size_t n, size_t dup, size_t *len)
+{
+	char *text = malloc(n * 24 + 32);
+	size_t i, l = 0;
+
+	ck_assert_ptr_nonnull(text);
+	for (i = 0; i < n; i++)
+		l += (size_t)sprintf(text + l, "[s%zu]\nx = %zu\n", i, i);
+	if (dup < n)
+		l += (size_t)sprintf(text + l, "[s%zu]\n", dup);
+	*len = l;
+	return text;
+}
+
+START_TEST(test_many_sections_counted)
+{
+	size_t n = 40000, len;
+	char *text = many_sections(n, n, &len), err[256] = "";
+	struct upsconf conf;
+
+	ncompare = 0;
+	ck_assert_msg(upsconf_parse(&conf, "ups.conf", text, len, err, sizeof(err)) == 0,
+		      "%s", err);
+	/* one look-up per header: a scan of the sections so far would be n^2/2 */
+	ck_assert_msg(ncompare < 8 * n, "%lu comparisons for %zu sections", ncompare, n);
+	ck_assert_uint_eq(conf.nsections, n);
+	ck_assert_str_eq(conf.sections[n - 1].name, "s39999");
+	ck_assert_uint_eq(conf.nentries, n);
+	upsconf_free(&conf);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_many_sections_duplicate)
+{
+	size_t n = 40000, len;
+	char *text = many_sections(n, 12345, &len), err[256] = "";
+	struct upsconf conf;
+
+	ck_assert_int_eq(upsconf_parse(&conf, "ups.conf", text, len, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "ups.conf:80001: duplicate section '[s12345]' (first on line 24691)");
+	ck_assert_uint_eq(conf.nsections, 0);
+	free(text);
+}
+END_TEST
+
+/* ---- config_build ----------------------------------------------------------- */
+
+static void parse_text(struct upsconf *conf, const char *text)
+{
+	char err[256] = "";
+
+	ck_assert_msg(upsconf_parse(conf, "ups.conf", text, strlen(text), err,
+				    sizeof(err)) == 0, "%s", err);
+}
+
+static void render_settings(const struct setting *s, size_t n, char *out, size_t outsz)
+{
+	size_t i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n && len < outsz; i++)
+		len += (size_t)snprintf(out + len, outsz - len, "%s%s%s%s", i ? "|" : "",
+					s[i].key, s[i].value ? "=" : "",
+					s[i].value ? s[i].value : "");
+}
+
+START_TEST(test_config_repeated_keys)
+{
+	static const char text[] =
+		"[u]\n"
+		"driver = genericups\n"
+		"port = /dev/x\n"
+		"upstype = 4\n"
+		"override.battery.charge = 10\n"
+		"default.battery.runtime = 60\n"
+		"nolock\n"
+		"OVERRIDE.Battery.Charge = 20\n"
+		"upstype = 5\n"
+		"default.battery.runtime = 90\n"
+		"override.ups.mfr = X\n";
+	struct options opt = { .upsname = "u", .use_conf = true };
+	struct driver_config cfg;
+	struct upsconf conf;
+	char err[256] = "", out[512];
+
+	parse_text(&conf, text);
+	ck_assert_msg(config_build(&cfg, &opt, &conf, err, sizeof(err)) == 0, "%s", err);
+	/* the last value wins, in the place of the first */
+	ck_assert_int_eq(cfg.upstype, 5);
+	render_settings(cfg.params, cfg.nparams, out, sizeof(out));
+	ck_assert_str_eq(out, "port=/dev/x|upstype=5|OVERRIDE.Battery.Charge=20|"
+			 "default.battery.runtime=90|nolock|override.ups.mfr=X");
+	render_settings(cfg.overrides, cfg.noverrides, out, sizeof(out));
+	ck_assert_str_eq(out, "Battery.Charge=20|ups.mfr=X");
+	render_settings(cfg.defaults, cfg.ndefaults, out, sizeof(out));
+	ck_assert_str_eq(out, "battery.runtime=90");
+	config_free(&cfg);
+	upsconf_free(&conf);
+}
+END_TEST
+
+/* Each fails after settings were collected: upstype, overrides, params. */
+static const char *const failing_configs[] = {
+	"[u]\nport = /dev/x\noverride.a = 1\ndefault.b = 2\nnolock\nupstype = 4\nsdtime = -1\n",
+	"[u]\nport = /dev/x\noverride.a = 1\ndefault.b = 2\nupstype = 4\nuptype = 4\n",
+	"[u]\noverride.a = 1\ndefault.b = 2\nupstype = 4\n",
+	"[u]\nport = /dev/x\noverride.a = 1\nupstype = 99\n",
+	"[u]\nport = /dev/x\ndriver = usbhid-ups\noverride.a = 1\nupstype = 4\n",
+};
+
+START_TEST(test_config_failure_frees)
+{
+	struct options opt = { .upsname = "u", .use_conf = true };
+	struct driver_config cfg;
+	struct upsconf conf;
+	char err[256];
+	int i;
+
+	parse_text(&conf, failing_configs[_i]);
+	ck_assert_int_eq(config_build(&cfg, &opt, &conf, err, sizeof(err)), -1);
+	ck_assert_msg(*err, "no error message");
+	/* nothing is left to free: a failed reload drops cfg as it is */
+	ck_assert_ptr_null(cfg.params);
+	ck_assert_ptr_null(cfg.overrides);
+	ck_assert_ptr_null(cfg.defaults);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+	{
+		size_t before;
+
+		for (i = 0; i < 10; i++)	/* warm malloc's caches */
+			config_build(&cfg, &opt, &conf, err, sizeof(err));
+		before = mallinfo2().uordblks;
+		for (i = 0; i < 2000; i++)
+			config_build(&cfg, &opt, &conf, err, sizeof(err));
+		/* a leak of one small array per failure would be > 100 kB */
+		ck_assert_msg(mallinfo2().uordblks <= before + 4096,
+			      "heap in use grew by %zu bytes over 2000 failed builds",
+			      mallinfo2().uordblks - before);
+	}
+#else
+	(void)i;
+#endif
+	upsconf_free(&conf);
+}
+END_TEST
+
+START_TEST(test_config_many_overrides_counted)
+{
+	size_t n = 40000, i, len = 0;
+	struct options opt = { .upsname = "u", .use_conf = true };
+	struct driver_config cfg;
+	struct upsconf conf;
+	char err[256] = "", *text;
+
+	text = malloc(n * 48 + 64);
+	ck_assert_ptr_nonnull(text);
+	len += (size_t)sprintf(text, "[u]\nport = /dev/x\nupstype = 4\n");
+	for (i = 0; i < n; i++)	/* every key twice: the second value wins */
+		len += (size_t)sprintf(text + len, "override.x.%zu = %zu\n", i % (n / 2), i);
+	parse_text(&conf, text);
+	free(text);
+	ncompare = 0;
+	ck_assert_msg(config_build(&cfg, &opt, &conf, err, sizeof(err)) == 0, "%s", err);
+	/* sorting is n log n (about 16 n here); a scan per key is n^2/4 */
+	ck_assert_msg(ncompare < 64 * n, "%lu comparisons for %zu overrides", ncompare, n);
+	ck_assert_uint_eq(cfg.noverrides, n / 2);
+	ck_assert_uint_eq(cfg.nparams, 2 + n / 2);
+	ck_assert_str_eq(cfg.overrides[0].key, "x.0");
+	ck_assert_str_eq(cfg.overrides[0].value, "20000");
+	ck_assert_str_eq(cfg.overrides[n / 2 - 1].key, "x.19999");
+	ck_assert_str_eq(cfg.overrides[n / 2 - 1].value, "39999");
+	ck_assert_str_eq(cfg.params[2].key, "override.x.0");
+	config_free(&cfg);
+	upsconf_free(&conf);
+}
+END_TEST
+
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *upsconf_suite(void)
@@ -287,6 +501,17 @@ static Suite *upsconf_suite(void)
 	tcase_add_test(tc, test_load_error_names_path);
 	tcase_add_test(tc, test_load_big_file);
 	tcase_add_loop_test(tc, test_load_fails, 0, NELEM(load_fail_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("scale");
+	tcase_add_test(tc, test_many_sections_counted);
+	tcase_add_test(tc, test_many_sections_duplicate);
+	tcase_add_test(tc, test_config_many_overrides_counted);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("config");
+	tcase_add_test(tc, test_config_repeated_keys);
+	tcase_add_loop_test(tc, test_config_failure_frees, 0, NELEM(failing_configs));
 	suite_add_tcase(s, tc);
 	return s;
 }
