@@ -30,7 +30,7 @@
 enum db_signal { DB_OB, DB_OL, DB_LB, DB_RB, DB_BYPASS, DB_NSIG };
 
 /* Defaults, in ms (justified in the man page). */
-#define DB_DEFAULT_OB_MS	0
+#define DB_DEFAULT_OB_MS	1000
 #define DB_DEFAULT_OL_MS	500
 #define DB_DEFAULT_LB_MS	1500
 #define DB_DEFAULT_RB_MS	1000

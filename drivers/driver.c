@@ -152,23 +152,21 @@ static int handle_instcmd(void *ctx, const char *cmd, const char *param)
 	struct driver *d = ctx;
 
 	(void)param;
-	if (!strcasecmp(cmd, "driver.killpower")) {
+	if (!strcasecmp(cmd, "driver.killpower") || !strcasecmp(cmd, "shutdown.default")) {
 		const char *allow = state_get(&d->st, "driver.flag.allow_killpower");
+		char why[64];
 
 		if (!allow || strcmp(allow, "1")) {
-			log_msg(&d->log, LOG_WARNING, "INSTCMD driver.killpower refused: "
-				"driver.flag.allow_killpower is not 1");
+			log_msg(&d->log, LOG_WARNING, "INSTCMD %s refused: "
+				"driver.flag.allow_killpower is not 1", cmd);
 			return SOCK_CMD_INVALID;
 		}
-		publish_set(d, "driver.state", "fsd.killpower");
-		log_msg(&d->log, LOG_CRIT, "killpower requested: shutting the UPS down");
-		if (shutdown_ups(d) < 0)
+		snprintf(why, sizeof(why), "INSTCMD %s", cmd);
+		/* the hold is a timer of the loop, which keeps answering */
+		if (shutdown_begin(d, why, monotime_ms()) < 0)
 			return SOCK_CMD_FAILED;
-		d->exit = DRV_EXIT_OK;
 		return SOCK_CMD_HANDLED;
 	}
-	if (!strcasecmp(cmd, "shutdown.default"))
-		return shutdown_ups(d) < 0 ? SOCK_CMD_FAILED : SOCK_CMD_HANDLED;
 	if (!strcasecmp(cmd, "driver.reload"))
 		return do_reload(d, RELOAD_PLAIN) == 3 ? SOCK_CMD_FAILED : SOCK_CMD_HANDLED;
 	if (!strcasecmp(cmd, "driver.reload-or-error"))
@@ -231,6 +229,22 @@ static int handle_setvar(void *ctx, const char *var, const char *value)
 }
 
 /* ---- signals, privileges, files ------------------------------------------ */
+
+/*
+ * Before the signalfd exists, a reload signal must not kill the driver (it
+ * waits on the signalfd later), nor SIGUSR2, which only the serial watcher
+ * thread handles (it unblocks it for itself).
+ */
+static void signals_block_early(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
 
 static int signals_open(struct driver *d)
 {
@@ -358,8 +372,7 @@ static void cleanup(struct driver *d)
 		sock_server_close(&d->srv);
 		d->srv_open = false;
 	}
-	if (d->pidfile_written)
-		unlink(d->pidpath);
+	control_remove_pidfile(d);
 	lines_close(d);
 	state_free(&d->st);
 	config_free(&d->cfg);
@@ -407,6 +420,9 @@ static int main_loop(struct driver *d)
 		deadline = earliest(deadline, sock_server_next_deadline(&d->srv));
 		deadline = earliest(deadline, d->next_stats_ms);
 		deadline = earliest(deadline, d->next_watchdog_ms);
+		if (d->shutting_down)
+			deadline = earliest(deadline, d->shutdown_end_ms);
+		deadline = earliest(deadline, lines_deadcable_deadline(d));
 		timeout = !deadline ? -1 : deadline <= now ? 0 : (int)(deadline - now);
 		rc = poll(pfd, n + 2, timeout);
 		if (rc < 0 && errno != EINTR)
@@ -416,6 +432,8 @@ static int main_loop(struct driver *d)
 			handle_signals(d);
 		if (rc > 0 && pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLERR)))
 			lines_watch_event(d, now);
+		if (lines_deadcable_deadline(d) && now >= lines_deadcable_deadline(d))
+			lines_deadcable_timer(d, now);
 		if (d->next_read_ms && now >= d->next_read_ms)
 			lines_read(d, d->port_open ? "timer" : "reopen", now);
 		if (d->have_read && debounce_update(&d->db, &d->cfg.db, &d->db.raw, now)) {
@@ -424,6 +442,8 @@ static int main_loop(struct driver *d)
 		}
 		if (d->next_stats_ms && now >= d->next_stats_ms)
 			publish_stats(d, now);
+		if (d->shutting_down && now >= d->shutdown_end_ms)
+			shutdown_hold_end(d);
 		if (d->next_watchdog_ms && now >= d->next_watchdog_ms) {
 			notify(d, "WATCHDOG=1");
 			d->next_watchdog_ms = now + d->watchdog_ms;
@@ -534,10 +554,12 @@ int driver_main(int argc, char **argv)
 	bool background;
 	int rc;
 
+	signals_block_early();
 	log_init(&d->log, slash ? slash + 1 : argv[0]);
 	d->sig_fd = -1;
 	d->watch_fd = -1;
 	d->reopen_backoff_ms = REOPEN_MIN_MS;
+	deadcable_init(&d->dc);
 	state_init(&d->st);
 	startup_config(d, argc, argv);
 	notify_init(d);
@@ -550,9 +572,7 @@ int driver_main(int argc, char **argv)
 		exit(run_dump(d));
 
 	background = (d->opt.force_background || (!d->opt.debug && !d->opt.foreground));
-	control_stop_old_instance(d);
-	if (lines_open(d, err, sizeof(err)) < 0)
-		log_fatal(&d->log, "%s", err);
+	control_take_over_port(d);
 	drop_privileges(d);
 	if (signals_open(d) < 0)
 		log_fatal_errno(&d->log, "signalfd");
@@ -577,7 +597,7 @@ int driver_main(int argc, char **argv)
 	if (sock_server_open(&d->srv, d->sockpath, 0660, &d->st, &h, &d->log,
 			     err, sizeof(err)) < 0)
 		log_fatal(&d->log, "%s", err);
-	d->srv.stale = d->stale;
+	d->srv.stale = d->stale || deadcable_suspected(&d->dc);
 	d->srv_open = true;
 	fix_socket_group(d);
 	log_msg(&d->log, LOG_INFO, "listening on socket %s", d->sockpath);
@@ -585,7 +605,7 @@ int driver_main(int argc, char **argv)
 	if (background)
 		daemonize(d);
 	if (background || d->opt.foreground >= 2)
-		pidfile_write(d);
+		control_write_pidfile(d);
 	if (rc < 0)
 		lines_read_failed(d, rc, monotime_ms());
 	else

@@ -13,10 +13,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "deadcable.h"
 #include "debounce.h"
 #include "line_source.h"
 #include "log.h"
 #include "options.h"
+#include "pidfile.h"
 #include "sockserver.h"
 #include "state.h"
 #include "upsconf.h"
@@ -48,6 +50,7 @@ struct driver {
 	char sockpath[108];
 	char pidpath[PATH_MAX];
 	bool pidfile_written;
+	struct pidfile_id pidfile_id;	/* only the file we wrote is removed */
 
 	struct line_source src;
 	bool port_open;
@@ -63,6 +66,11 @@ struct driver {
 	enum port_family logged_family;	/* what the port log line last said */
 	bool port_logged;
 
+	struct deadcable dc;		/* pulled-cable detector */
+	uint64_t next_deadcable_log_ms;
+	struct ups_conditions last_ol_raw;	/* the last reading that was on line */
+	bool have_last_ol;
+
 	struct debounce db;
 	struct flap_detector flap;
 	uint64_t next_stats_ms;
@@ -77,6 +85,9 @@ struct driver {
 	int (*sd_watchdog_enabled)(int unset_environment, uint64_t *usec);
 	uint64_t watchdog_ms;		/* systemd WATCHDOG=1 period, 0 when off */
 	uint64_t next_watchdog_ms;
+
+	bool shutting_down;		/* killpower: SD lines held until shutdown_end_ms */
+	uint64_t shutdown_end_ms;
 
 	enum driver_exit exit;
 	int base_debug;			/* -D / debug_min, what SET driver.debug -1 returns to */

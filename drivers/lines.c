@@ -235,14 +235,96 @@ int lines_ignorelb_low(const struct driver *d)
 	return found;
 }
 
+/* DATASTALE while the port is lost or the cable looks pulled. */
+void lines_publish_data_state(struct driver *d)
+{
+	bool stale = d->stale || deadcable_suspected(&d->dc);
+
+	if (d->srv_open)
+		sock_server_set_stale(&d->srv, stale);
+	else
+		d->srv.stale = stale;
+}
+
+static const char *profile_lines_text(const struct driver *d, char *buf, size_t len)
+{
+	struct line_cond c = { profile_input_lines(&d->cfg.profile), 0 };
+
+	deadcable_condition(&d->cfg.deadcable, &d->cfg.profile, &c);
+	return cable_mask_name(c.line, buf, len);
+}
+
+/* Log what the dead-cable detector decided, once per change of mind, and
+ * again every DEADCABLE_LOG_EVERY_MS while the suspicion lasts. */
+static void deadcable_report(struct driver *d, enum deadcable_state was, uint64_t now)
+{
+	enum deadcable_state is = d->dc.state;
+	char lines[48];
+
+	profile_lines_text(d, lines, sizeof(lines));
+	if (is == was) {
+		if (deadcable_suspected(&d->dc) && now >= d->next_deadcable_log_ms) {
+			log_msg(&d->log, LOG_WARNING, "port %s: the cable still looks disconnected "
+				"or unpowered (%s clear for %llu s); data is stale", d->cfg.port,
+				lines, (unsigned long long)((now - d->dc.since_ms) / 1000));
+			d->next_deadcable_log_ms = now + DEADCABLE_LOG_EVERY_MS;
+		}
+		return;
+	}
+	if (is == DEADCABLE_SUSPECT_START || is == DEADCABLE_SUSPECT_PULLED) {
+		log_msg(&d->log, LOG_WARNING, "port %s: %s: the cable looks disconnected or the "
+			"UPS's interface unpowered; publishing stale data instead of \"OB LB\" %s",
+			d->cfg.port, is == DEADCABLE_SUSPECT_START ?
+			"every input line the profile reads is clear at start-up" :
+			"every input line the profile reads went clear at once",
+			is == DEADCABLE_SUSPECT_START ? "until a line comes alive" :
+			"for up to deadcablehold");
+		log_msg(&d->log, LOG_WARNING, "port %s: lines %s; check the cable and the UPS "
+			"(deadcable=off turns this detection off)", d->cfg.port, lines);
+		d->next_deadcable_log_ms = now + DEADCABLE_LOG_EVERY_MS;
+	} else if (is == DEADCABLE_BELIEVED && was == DEADCABLE_SUSPECT_PULLED) {
+		log_msg(&d->log, LOG_WARNING, "port %s: %s still clear after %u ms (deadcablehold): "
+			"believing the lines", d->cfg.port, lines, d->cfg.deadcable.hold_ms);
+	} else if (is == DEADCABLE_LIVE && (was == DEADCABLE_SUSPECT_START ||
+					    was == DEADCABLE_SUSPECT_PULLED)) {
+		log_msg(&d->log, LOG_NOTICE, "port %s: input lines alive again: the cable is "
+			"connected", d->cfg.port);
+	}
+	lines_publish_data_state(d);
+}
+
+/* A pull seen within the window may have let an intermediate on-battery
+ * reading start its confirmation: go back to the last on-line reading. */
+static void deadcable_restore_ol(struct driver *d, uint64_t now)
+{
+	if (d->have_read && d->have_last_ol &&
+	    debounce_update(&d->db, &d->cfg.db, &d->last_ol_raw, now))
+		publish_status(d, now);
+}
+
 void lines_apply(struct driver *d, unsigned bits, uint64_t now)
 {
 	struct ups_conditions raw = status_from_lines(&d->cfg.profile, bits);
+	enum deadcable_state was = d->dc.state;
 	unsigned flapping;
 	int i;
 
 	if (d->cfg.ignorelb)
 		raw.lb = lines_ignorelb_low(d) == 1;
+	deadcable_note(&d->dc, &d->cfg.deadcable, &d->cfg.profile, bits, now);
+	if (d->dc.state == DEADCABLE_SUSPECT_PULLED && was != DEADCABLE_SUSPECT_PULLED)
+		deadcable_restore_ol(d, now);
+	deadcable_report(d, was, now);
+	if (deadcable_suspected(&d->dc)) {
+		if (d->have_read)
+			count_missed_pulses(d, d->bits, bits);
+		d->bits = bits;
+		return;
+	}
+	if (raw.ol) {
+		d->last_ol_raw = raw;
+		d->have_last_ol = true;
+	}
 	if (!d->have_read) {
 		debounce_init(&d->db, &d->cfg.db, &raw, now);
 		d->have_read = true;
@@ -265,6 +347,27 @@ void lines_apply(struct driver *d, unsigned bits, uint64_t now)
 	else
 		publish_stats(d, now);	/* glitches, pulses, flapping; sends only changes */
 	lines_log_pending(d, now);
+}
+
+uint64_t lines_deadcable_deadline(const struct driver *d)
+{
+	uint64_t dl = deadcable_deadline(&d->dc, &d->cfg.deadcable);
+
+	if (deadcable_suspected(&d->dc) && (!dl || d->next_deadcable_log_ms < dl))
+		dl = d->next_deadcable_log_ms;
+	return dl;
+}
+
+void lines_deadcable_timer(struct driver *d, uint64_t now)
+{
+	enum deadcable_state was = d->dc.state;
+
+	if (deadcable_tick(&d->dc, &d->cfg.deadcable, now)) {
+		deadcable_report(d, was, now);
+		lines_apply(d, d->bits, now);	/* the lines are believed now */
+	} else {
+		deadcable_report(d, was, now);	/* the periodic reminder */
+	}
 }
 
 void lines_read(struct driver *d, const char *why, uint64_t now)
@@ -292,7 +395,8 @@ void lines_read(struct driver *d, const char *why, uint64_t now)
 	lines_apply(d, bits, now);
 	if (d->stale) {
 		log_msg(&d->log, LOG_NOTICE, "communications with UPS re-established");
-		publish_stale(d, false);
+		d->stale = false;
+		lines_publish_data_state(d);
 	}
 	d->next_read_ms = now + lines_next_read_delay(d);
 }

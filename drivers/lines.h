@@ -33,6 +33,12 @@ void lines_read_failed(struct driver *d, int rc, uint64_t now);
 /* Line bits -> debounced status, flap warnings, missed pulses, publish. */
 void lines_apply(struct driver *d, unsigned bits, uint64_t now);
 
+/* DATASTALE / DATAOK from the port's state and the dead-cable detector. */
+void lines_publish_data_state(struct driver *d);
+/* The dead-cable hold and reminder timer: when, and what to do then. */
+uint64_t lines_deadcable_deadline(const struct driver *d);
+void lines_deadcable_timer(struct driver *d, uint64_t now);
+
 /* ignorelb: 1 battery low, 0 not low, -1 no charge or runtime pair set. */
 int lines_ignorelb_low(const struct driver *d);
 

@@ -44,7 +44,7 @@ static const struct var_desc driver_vars[] = {
 	{ "BYPASS", VK_VALUE, "Override battery bypass signal" },
 	{ "SD", VK_VALUE, "Override shutdown setting" },
 	{ "sdtime", VK_VALUE, "Hold time for shutdown value (seconds)" },
-	{ "obconfirm", VK_VALUE, "Seconds on battery must hold before OB is published (default 0)" },
+	{ "obconfirm", VK_VALUE, "Seconds on battery must hold before OB is published (default 1)" },
 	{ "olconfirm", VK_VALUE, "Seconds on line must hold before OB returns to OL (default 0.5)" },
 	{ "lbconfirm", VK_VALUE, "Seconds low battery must hold before LB changes (default 1.5)" },
 	{ "rbconfirm", VK_VALUE, "Seconds replace battery must hold before RB changes (default 1)" },

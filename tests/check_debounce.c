@@ -169,6 +169,8 @@ static struct ups_conditions parse_status(const char *s)
 static void scenario_config(const struct scenario *sc, struct debounce_config *cfg)
 {
 	debounce_config_defaults(cfg);
+	/* the scenarios isolate the other delays; test_ob_default covers obconfirm */
+	cfg->delay_ms[DB_OB] = 0;
 	if (sc->zero_delays)
 		memset(cfg, 0, sizeof(*cfg));
 }
@@ -264,7 +266,7 @@ START_TEST(test_defaults)
 
 	memset(&cfg, 0xff, sizeof(cfg));
 	debounce_config_defaults(&cfg);
-	ck_assert_uint_eq(cfg.delay_ms[DB_OB], 0);
+	ck_assert_uint_eq(cfg.delay_ms[DB_OB], 1000);
 	ck_assert_uint_eq(cfg.delay_ms[DB_OL], 500);
 	ck_assert_uint_eq(cfg.delay_ms[DB_LB], 1500);
 	ck_assert_uint_eq(cfg.delay_ms[DB_RB], 1000);
@@ -293,6 +295,30 @@ START_TEST(test_ob_delay)
 }
 END_TEST
 
+/* The default obconfirm (1 s): an on-battery pulse shorter than 1 s is a
+ * glitch, never published; a longer one is published after 1 s. */
+START_TEST(test_ob_default)
+{
+	struct debounce_config cfg;
+	struct debounce db;
+	struct ups_conditions ol = { .ol = true }, ob = { .ol = false };
+
+	debounce_config_defaults(&cfg);
+	debounce_init(&db, &cfg, &ol, 0);
+	ck_assert(!debounce_update(&db, &cfg, &ob, 1000));
+	ck_assert_uint_eq(debounce_next_deadline(&db, &cfg), 2000);
+	ck_assert(!debounce_update(&db, &cfg, &ob, 1999));
+	ck_assert(!debounce_update(&db, &cfg, &ol, 1999));	/* a 999 ms pulse */
+	ck_assert(db.pub.ol);
+	ck_assert_uint_eq(db.glitches, 1);
+	ck_assert_uint_eq(db.transfers_ob, 0);
+	ck_assert(!debounce_update(&db, &cfg, &ob, 3000));
+	ck_assert(debounce_update(&db, &cfg, &ob, 4000));	/* held 1 s */
+	ck_assert(!db.pub.ol);
+	ck_assert_uint_eq(db.transfers_ob, 1);
+}
+END_TEST
+
 START_TEST(test_ob_counters)
 {
 	struct debounce_config cfg;
@@ -300,6 +326,7 @@ START_TEST(test_ob_counters)
 	struct ups_conditions ol = { .ol = true }, ob = { .ol = false };
 
 	debounce_config_defaults(&cfg);
+	cfg.delay_ms[DB_OB] = 0;
 	debounce_init(&db, &cfg, &ol, 0);
 	ck_assert_uint_eq(debounce_ob_current_ms(&db, 100), 0);
 	ck_assert_uint_eq(debounce_ob_total_ms(&db, 100), 0);
@@ -459,6 +486,7 @@ static Suite *debounce_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_ob_delay);
 	tcase_add_test(tc, test_ob_counters);
+	tcase_add_test(tc, test_ob_default);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("flap");

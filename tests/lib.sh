@@ -317,10 +317,13 @@ is_ours()
 	[ "$DRIVER_KIND" = ours ]
 }
 
-# Extra -x options that make our driver react without debounce delays.
+# Extra -x options that make our driver react as NUT's does: no debounce
+# delays, no pulled-cable detection (a step from OB to LB OB may come
+# sooner than deadcablewindow after the step to OB).
 nodebounce_args()
 {
-	[ "$DRIVER_REAL_KIND" = ours ] && printf '%s\n' -x lbconfirm=0 -x olconfirm=0
+	[ "$DRIVER_REAL_KIND" = ours ] &&
+		printf '%s\n' -x obconfirm=0 -x lbconfirm=0 -x olconfirm=0 -x deadcable=off
 }
 
 # --- small utilities ---------------------------------------------------------
@@ -474,6 +477,12 @@ run_driver()
 # Sets DRIVER_PID and DRIVER_LOG; returns 1 (log in diag) if it died.
 start_driver()
 {
+	launch_driver "$@" && driver_ready "$1" "$DRIVER_PID" "$DRIVER_LOG"
+}
+
+# launch_driver UPS [ARGS...]: start_driver without the wait for the socket.
+launch_driver()
+{
 	local ups=$1 pre=
 	shift
 	DRIVER_LOG="$T/driver-$ups.log"
@@ -483,11 +492,17 @@ start_driver()
 		"$GENERICUPS" -a "$ups" -u root -F "$@" >"$DRIVER_LOG" 2>&1 &
 	DRIVER_PID=$!
 	track_pid "$DRIVER_PID"
+}
+
+# driver_ready UPS PID LOG: wait up to 10 s for the socket of a launched
+# driver; 1 (log in diag) if it died or did not make one.
+driver_ready()
+{
 	local deadline=$(($(now_ms) + 10000))
-	while [ ! -S "$(driver_sock "$ups")" ]; do
-		if ! kill -0 "$DRIVER_PID" 2>/dev/null || [ "$(now_ms)" -ge "$deadline" ]; then
-			diag "driver $ups did not create $(driver_sock "$ups"); log:"
-			diag "$(tail -n 20 "$DRIVER_LOG")"
+	while [ ! -S "$(driver_sock "$1")" ]; do
+		if ! kill -0 "$2" 2>/dev/null || [ "$(now_ms)" -ge "$deadline" ]; then
+			diag "driver $1 did not create $(driver_sock "$1"); log:"
+			diag "$(tail -n 20 "$3")"
 			return 1
 		fi
 		sleep 0.05
@@ -660,4 +675,253 @@ expect_fail_config()
 	else
 		not_ok "$desc" "exit $rc, output: $out" "exit 1, output naming '$needle'"
 	fi
+}
+
+# expect_fail_output DESC NEEDLE RC OUTPUT: as expect_fail_config, for a
+# driver run the caller made itself (e.g. several in parallel).
+expect_fail_output()
+{
+	local desc=$1 needle=$2 rc=$3 out=$4
+	if [[ $out =~ $SANITIZER_RE ]]; then
+		not_ok "$desc" "sanitizer report: $out"
+	elif [ "$rc" -eq 1 ] && [[ $out == *"$needle"* ]]; then
+		pass "$desc"
+	else
+		not_ok "$desc" "exit $rc, output: $out" "exit 1, output naming '$needle'"
+	fi
+}
+
+# driver_value UPS VAR: the driver's current value of VAR (DUMPVALUE on its socket).
+driver_value()
+{
+	printf 'DUMPVALUE %s\n' "$2" | sock_talk "$(driver_sock "$1")" 0.3 |
+		sed -n "s/^SETINFO $2 \"\\(.*\\)\"\$/\\1/p"
+}
+
+# --- many driver-socket clients at once ----------------------------------------
+# listen_open NAME SOCK: a long-lived client of SOCK (as sock_open, but one
+# per NAME); what it receives is appended to $T/listen-NAME.out. Returns 1
+# unless the driver answers a PING within 3 s (the client is connected).
+# listen_mark NAME, listen_since NAME, listen_wait NAME ERE TIMEOUT: as sock_*.
+declare -A _listen_fd _listen_pid _listen_mark
+listen_open()
+{
+	local name=$1 fifo="$T/listen-$1.in" out="$T/listen-$1.out" fd
+	rm -f "$fifo"
+	mkfifo "$fifo" && : >"$out" || return 1
+	socat -t0.5 - "UNIX-CONNECT:$2" <"$fifo" >"$out" 2>"$out.err" &
+	_listen_pid[$name]=$!
+	track_pid "$!"
+	exec {fd}>"$fifo"
+	_listen_fd[$name]=$fd
+	_listen_mark[$name]=0
+	printf 'PING\n' >&"$fd"
+	wait_for 3 grep -qx PONG "$out"
+}
+
+listen_mark()
+{
+	_listen_mark[$1]=$(wc -l <"$T/listen-$1.out")
+}
+
+listen_since()
+{
+	tail -n "+$((_listen_mark[$1] + 1))" "$T/listen-$1.out"
+}
+
+# listen_seen NAME ERE: a line after the mark matches ERE (no waiting).
+listen_seen()
+{
+	listen_since "$1" | grep -qE -- "$2"
+}
+
+listen_wait()
+{
+	wait_for "$3" listen_seen "$1" "$2"
+}
+
+listen_close()
+{
+	local fd=${_listen_fd[$1]:-}
+	[ -n "$fd" ] || return 0
+	exec {fd}>&-
+	unset "_listen_fd[$1]"
+	stop_pid "${_listen_pid[$1]}"
+}
+
+# --- the status sequence OL -> OB -> LB OB -> LB OL -> OL, per upstype -------------
+# type: OL line, its value when on line; LB line, its value when low
+# (spec 1.2, "code" column). Type 23 also has RB=-RNG, BYPASS=-DSR.
+declare -A SEQ_OL_LINE SEQ_OL_VAL SEQ_LB_LINE SEQ_LB_VAL
+while read -r _t _ol _olv _lb _lbv; do
+	SEQ_OL_LINE[$_t]=$_ol SEQ_OL_VAL[$_t]=$_olv SEQ_LB_LINE[$_t]=$_lb SEQ_LB_VAL[$_t]=$_lbv
+done <<'EOF_SEQ'
+0 CTS 0 DCD 1
+1 RNG 0 DCD 1
+2 CTS 0 DCD 1
+3 CTS 0 DCD 1
+4 CTS 1 DCD 0
+5 CTS 1 DCD 0
+6 CTS 1 DCD 0
+7 CTS 1 DCD 0
+8 CTS 1 DCD 0
+9 DCD 0 CTS 1
+10 CTS 1 DCD 0
+11 CTS 0 DCD 0
+12 CTS 0 DCD 1
+13 DCD 1 CTS 0
+14 DCD 1 CTS 0
+15 CTS 1 DCD 0
+16 CTS 1 DCD 0
+17 CTS 1 DCD 0
+18 CTS 1 DCD 1
+19 CTS 1 DCD 0
+20 CTS 0 DCD 1
+21 CTS 1 DCD 0
+22 CTS 1 DCD 0
+23 CTS 1 DCD 0
+EOF_SEQ
+unset _t _ol _olv _lb _lbv
+
+# seq_lines TYPE ONLINE LOWBATT -> "CTS=. DCD=. RNG=. DSR=."
+seq_lines()
+{
+	local t=$1 online=$2 low=$3
+	local -A v=([CTS]=0 [DCD]=0 [RNG]=0 [DSR]=0)
+
+	# Unused lines stay low; type 23 keeps RNG/DSR high (RB, BYPASS off).
+	[ "$t" = 23 ] && v[RNG]=1 v[DSR]=1
+	if [ "$online" = 1 ]; then
+		v[${SEQ_OL_LINE[$t]}]=${SEQ_OL_VAL[$t]}
+	else
+		v[${SEQ_OL_LINE[$t]}]=$((1 - SEQ_OL_VAL[$t]))
+	fi
+	if [ "$low" = 1 ]; then
+		v[${SEQ_LB_LINE[$t]}]=${SEQ_LB_VAL[$t]}
+	else
+		v[${SEQ_LB_LINE[$t]}]=$((1 - SEQ_LB_VAL[$t]))
+	fi
+	printf 'CTS=%s DCD=%s RNG=%s DSR=%s\n' "${v[CTS]}" "${v[DCD]}" "${v[RNG]}" "${v[DSR]}"
+}
+
+# The UPSes in the sequence: seq_add puts one in ups.conf, seq_start runs
+# the drivers of those added, seq_step moves every started one a step and
+# checks through upsc, seq_stop stops them.
+declare -A SEQ_TYPE SEQ_LABEL SEQ_PID
+SEQ_ADDED=()
+SEQ_STARTED=()
+
+# seq_add UPS TYPE LABEL [key=value ...]: a section for UPS (upstype TYPE),
+# its lines (name UPS) on line; LABEL starts the UPS's check descriptions.
+seq_add()
+{
+	local ups=$1 t=$2
+	SEQ_TYPE[$ups]=$t
+	SEQ_LABEL[$ups]=$3
+	SEQ_ADDED+=("$ups")
+	shift 3
+	sim_init "$ups"
+	sim_set "$(seq_lines "$t" 1 0)"
+	add_ups_section "$ups" "upstype=$t" "$@"
+}
+
+# seq_start [DRIVER-ARGS...]: start the drivers of the UPSes added since
+# the last seq_start, all at once (one that does not start is a failed check).
+# shellcheck disable=SC2120 # the arguments are optional
+seq_start()
+{
+	local ups
+	for ups in "${SEQ_ADDED[@]}"; do
+		sim_init "$ups"
+		launch_driver "$ups" "$@"
+		SEQ_PID[$ups]=$DRIVER_PID
+	done
+	for ups in "${SEQ_ADDED[@]}"; do
+		if driver_ready "$ups" "${SEQ_PID[$ups]}" "$T/driver-$ups.log"; then
+			SEQ_STARTED+=("$ups")
+		else
+			not_ok "${SEQ_LABEL[$ups]}: driver starts"
+		fi
+	done
+	SEQ_ADDED=()
+}
+
+# seq_step ONLINE LOWBATT WANT TIMEOUT: set the lines of every started UPS,
+# then each must show ups.status WANT through upsd within TIMEOUT s.
+# ONLINE = - sets nothing (the status at start).
+seq_step()
+{
+	local online=$1 low=$2 want=$3 ups t what
+	if [ "$online" != - ]; then
+		for ups in "${SEQ_STARTED[@]}"; do
+			sim_set "$(seq_lines "${SEQ_TYPE[$ups]}" "$online" "$low")" "$T/lines-$ups"
+		done
+	fi
+	for ups in "${SEQ_STARTED[@]}"; do
+		t=${SEQ_TYPE[$ups]}
+		if [ "$online" = - ]; then
+			what="starts with ups.status '$want'"
+		else
+			what="lines $(seq_lines "$t" "$online" "$low") -> ups.status '$want'"
+		fi
+		is_upsc ups.status "$want" "$4" "${SEQ_LABEL[$ups]}: $what" "$ups"
+	done
+}
+
+# seq_stop: stop the started drivers (their logs stay for the sanitizer check).
+seq_stop()
+{
+	local ups
+	for ups in "${SEQ_STARTED[@]}"; do
+		kill -TERM "${SEQ_PID[$ups]}" 2>/dev/null
+	done
+	for ups in "${SEQ_STARTED[@]}"; do
+		stop_pid "${SEQ_PID[$ups]}"
+	done
+	SEQ_STARTED=()
+}
+
+# --- chip models of the modem-line shim (MODEMSIM_CHIP, tests/modemsim.h) ----------
+# What the driver must make of each: the kernel driver's name in sysfs, the
+# edges that end a TIOCMIWAIT (driver.port.events), whether the line
+# counters are trusted (driver.port.counters), and the edges it cannot
+# report, which the driver must read on the linepoll timer.
+# shellcheck disable=SC2034 # the chip-* scripts use these
+CHIP_MODELS="ftdi 8250 pl2303 ch341 cp210x cdc-acm unknown"
+# shellcheck disable=SC2034
+declare -A CHIP_SYSFS=([ftdi]=ftdi_sio [8250]=serial8250 [pl2303]=pl2303
+	[ch341]=ch341-uart [cp210x]=cp210x [cdc-acm]=cdc_acm [unknown]=mystery_uart)
+# shellcheck disable=SC2034
+declare -A CHIP_EVENTS=([ftdi]="CTS DCD RNG DSR" [8250]="CTS DCD RNG:falling DSR"
+	[pl2303]="CTS DCD RNG DSR" [ch341]="CTS DCD RNG DSR" [cp210x]=none
+	[cdc-acm]="DCD RNG:rising DSR" [unknown]="not known")
+# shellcheck disable=SC2034
+declare -A CHIP_COUNTERS=([ftdi]=yes [8250]=yes [pl2303]=no [ch341]=no [cp210x]=no
+	[cdc-acm]=yes [unknown]=no)
+# Edges not reported (CTS on cdc-acm is not read at all: such profiles are refused).
+declare -A CHIP_UNSEEN_RISE=([ftdi]="" [8250]=RNG [pl2303]="" [ch341]=""
+	[cp210x]="CTS DCD RNG DSR" [cdc-acm]="" [unknown]="CTS DCD RNG DSR")
+declare -A CHIP_UNSEEN_FALL=([ftdi]="" [8250]="" [pl2303]="" [ch341]=""
+	[cp210x]="CTS DCD RNG DSR" [cdc-acm]=RNG [unknown]="CTS DCD RNG DSR")
+
+# chip_polled CHIP LINE...: the driver.port.polled a profile reading LINEs
+# must have on CHIP ("RNG:rising", "DCD RNG", "none"), lines in CTS DCD RNG
+# DSR order.
+chip_polled()
+{
+	local chip=$1 l r f out=
+	shift
+	for l in CTS DCD RNG DSR; do
+		[[ " $* " == *" $l "* ]] || continue
+		r=0 f=0
+		[[ " ${CHIP_UNSEEN_RISE[$chip]} " == *" $l "* ]] && r=1
+		[[ " ${CHIP_UNSEEN_FALL[$chip]} " == *" $l "* ]] && f=1
+		case $r$f in
+		11) out+=" $l" ;;
+		10) out+=" $l:rising" ;;
+		01) out+=" $l:falling" ;;
+		esac
+	done
+	out=${out# }
+	echo "${out:-none}"
 }

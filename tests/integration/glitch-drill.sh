@@ -4,9 +4,12 @@
 # Glitch immunity against NUT 2.8.0's upsd and a primary upsmon, upstype 5
 # (OL = CTS set, LB = DCD clear). From OL, pulses of 5, 100 and 500 ms on
 # the OB line (CTS), the LB line (DCD) and both; PULSES of each.
-# Default delays: OB is published at once (obconfirm 0) but LB never, so
-# no FSD and no SHUTDOWNCMD; a sustained OB then LB still shuts down.
-# All delays 0 (no upsmon): every pulse is published; counts as diagnostics.
+# Default delays: no pulse shorter than 1 s is published (obconfirm 1 s,
+# lbconfirm 1.5 s; both lines at once from OL is a pulled cable, stale),
+# so upsmon never notifies ONBATT, no FSD, no SHUTDOWNCMD; a sustained OB
+# then LB still shuts down.
+# All delays 0 and deadcable=off (NUT's behaviour, no upsmon): every pulse
+# is published; counts as diagnostics.
 
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -76,21 +79,22 @@ run_group()
 		"$(tr ' ' '\n' <<<"$WIDTHS" | sort -n | awk 'NF { a[n++] = $1 } END { printf "min %d max %d", a[0], a[n-1] }')")"
 }
 
-# groups GAP-OB GAP-LB LB-EXPECTED: every group; 100 and 500 ms pulses must
-# be published (LB ones LB-EXPECTED times). 5 ms pulses are shorter than the
-# shim's ~8 ms TIOCMIWAIT return (it closes an inotify fd), so some come and
-# go between two reads: PUB5 counts the line pulses (both = 2) published.
+# groups GAP-OB GAP-LB OB-EXP LB-EXP BOTH-EXP WIDTH...: every group for each
+# width; pulses of 100 ms and more must be published the expected number of
+# times. 5 ms pulses can come and go between two reads: PUB5 counts the line
+# pulses (both = 2) published.
 groups()
 {
-	local width
+	local gob=$1 glb=$2 eob=$3 elb=$4 eboth=$5 width
+	shift 5
 	PUB5=0
-	for width in 0.005 0.1 0.5; do
-		run_group OB "CTS=0 DCD=1" "$width" "$1"
-		check_group OB "$width" "$PULSES" 1
-		run_group LB "CTS=1 DCD=0" "$width" "$2"
-		check_group LB "$width" "$3" 1
-		run_group both "CTS=0 DCD=0" "$width" "$1"
-		check_group both "$width" "$PULSES" 2
+	for width in "$@"; do
+		run_group OB "CTS=0 DCD=1" "$width" "$gob"
+		check_group OB "$width" "$eob" 1
+		run_group LB "CTS=1 DCD=0" "$width" "$glb"
+		check_group LB "$width" "$elb" 1
+		run_group both "CTS=0 DCD=0" "$width" "$gob"
+		check_group both "$width" "$eboth" 2
 		LB_SEEN=$((LB_SEEN + PUB_LB))
 	done
 }
@@ -114,13 +118,19 @@ is_upsc ups.status OL 10 "default delays: OL"
 sock_open "$(driver_sock myups)"
 t0=$(now_ms)
 GROUP_FAIL="" LB_SEEN=0
-# gaps: 0.8 s after OB pulses (> olconfirm 0.5 s with room for a loaded machine,
-# so each is its own OB), 0.1 s after LB ones
-groups 0.8 0.1 0
-diag "default delays: $((($(now_ms) - t0) / 1000)) s of pulses, glitches counted $(stat_of driver.stats.glitches)"
-is "$GROUP_FAIL" "" "default delays: every 100/500 ms OB pulse published at once, no LB pulse"
+# gaps: 0.3 s after OB pulses (none is published, so no olconfirm to wait for),
+# 0.1 s after LB ones; 900 ms is the longest
+# pulse that obconfirm (1 s) must filter, with 100 ms of room.
+groups 0.3 0.1 0 0 0 0.005 0.1 0.5 0.9
+glitches=$(stat_of driver.stats.glitches)
+diag "default delays: $((($(now_ms) - t0) / 1000)) s of pulses, glitches counted $glitches"
+is "$GROUP_FAIL" "" "default delays: no pulse of 100-900 ms published (OB, LB, both)"
+is "$PUB5" 0 "default delays: no 5 ms pulse published"
 is "$LB_SEEN" 0 "default delays: LB never published"
+ok "default delays: the OB pulses are counted in driver.stats.glitches" \
+	test "${glitches:-0}" -ge $((4 * PULSES))
 sleep 2
+unlike "$(cat "$UPSMON_LOG")" "on battery" "default delays: upsmon never notified ONBATT"
 ok "default delays: no SHUTDOWNCMD" test ! -e "$MON_MARKER"
 unlike "$(upsc_get ups.status)" FSD "default delays: no FSD on upsd"
 unlike "$(cat "$UPSMON_LOG")" "battery is low|shutdown" "default delays: upsmon never saw LB"
@@ -142,11 +152,12 @@ stop_pid "$DRIVER_PID"
 
 # --- 2. all delays 0, driver only ------------------------------------------------
 sim_set "$OL_LINES"
-write_ups_conf myups upstype=5 obconfirm=0 olconfirm=0 lbconfirm=0 rbconfirm=0 bypassconfirm=0
+write_ups_conf myups upstype=5 obconfirm=0 olconfirm=0 lbconfirm=0 rbconfirm=0 bypassconfirm=0 \
+	deadcable=off
 start_driver myups || bail_out "driver does not start with zero delays"
 sock_open "$(driver_sock myups)"
 GROUP_FAIL="" LB_SEEN=0
-groups 0.1 0.1 "$PULSES"
+groups 0.1 0.1 "$PULSES" "$PULSES" "$PULSES" 0.005 0.1 0.5
 missed=$(stat_of driver.stats.pulses.missed)
 diag "zero delays: glitches counted $(stat_of driver.stats.glitches), 5 ms line pulses published $PUB5, missed $missed"
 is "$GROUP_FAIL" "" "zero delays: every 100/500 ms pulse published"
