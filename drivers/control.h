@@ -9,11 +9,16 @@
 
 #include "driver.h"
 
-/* Write d->pidpath; remembered in d->pidfile_written for cleanup. */
-void pidfile_write(struct driver *d);
+#define TAKEOVER_WAIT_MS 10000	/* how long a new instance waits for the old one */
 
-/* Ask an instance already serving this UPS to exit, and wait for it. */
-void control_stop_old_instance(struct driver *d);
+/* Write d->pidpath (never through a symlink); remembered for cleanup. */
+void control_write_pidfile(struct driver *d);
+/* Remove the PID file if it still is the one we wrote. */
+void control_remove_pidfile(struct driver *d);
+
+/* Ask an instance already serving this UPS to exit, wait (bounded) until it
+ * has and the port lock is free, and open the port; exits 1 on failure. */
+void control_take_over_port(struct driver *d);
 /* The -c mode (reload, reload-or-exit, reload-or-error, exit): exit status. */
 int control_run_command(struct driver *d);
 

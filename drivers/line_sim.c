@@ -68,19 +68,36 @@ static int sim_get(struct line_source *ls, unsigned *bits)
 	return 0;
 }
 
+/*
+ * Written as root before the privileges are dropped, in a directory others
+ * may write: a new file (O_EXCL, O_NOFOLLOW) renamed over PATH.out, so that
+ * no symlink planted at either name is followed.
+ */
 static int sim_write_outputs(struct line_source *ls, unsigned mask, int brk)
 {
-	char tmp[PATH_MAX + 8];
-	FILE *f;
+	char tmp[PATH_MAX + 8], text[40];
+	int fd, len, attempt, rc = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", ls->out_path);
-	f = fopen(tmp, "we");
-	if (!f)
+	for (attempt = 0;; attempt++) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST || attempt == 2)
+			break;
+		unlink(tmp);	/* a leftover, or a planted symlink: removed, not followed */
+	}
+	if (fd < 0)
 		return -errno;
-	fprintf(f, "DTR=%d RTS=%d BREAK=%d\n", !!(mask & ML_DTR), !!(mask & ML_RTS), brk);
-	if (fclose(f) != 0 || rename(tmp, ls->out_path) < 0)
-		return -errno;
-	return 0;
+	len = snprintf(text, sizeof(text), "DTR=%d RTS=%d BREAK=%d\n", !!(mask & ML_DTR),
+		       !!(mask & ML_RTS), brk);
+	if (write(fd, text, (size_t)len) != len)
+		rc = errno ? -errno : -EIO;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, ls->out_path) < 0)
+		rc = -errno;
+	if (rc)
+		unlink(tmp);
+	return rc;
 }
 
 static int sim_set(struct line_source *ls, unsigned mask)

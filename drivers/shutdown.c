@@ -1,16 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "cable_profile.h"
 #include "lines.h"
+#include "publish.h"
 #include "shutdown.h"
 #include "sockclient.h"
 
 #define BREAK_MS 5000		/* NUT: tcsendbreak(fd, 4901) = a 5 s break on Linux */
 
-int shutdown_ups(struct driver *d)
+/* -k over the socket: how long the running driver may take at each step */
+#define KILL_OPEN_MS	3000	/* connect and PONG */
+#define KILL_SET_MS	3000	/* SET driver.flag.allow_killpower 1 */
+#define KILL_REPLY_MS	5000	/* INSTCMD driver.killpower, plus the BREAK if any */
+#define KILL_EXIT_MS	10000	/* after the hold, to close its socket and exit */
+
+/* Raise the SD lines, or send the BREAK (which blocks for BREAK_MS). */
+static int shutdown_signal(struct driver *d)
 {
 	const struct cable_profile *p = &d->cfg.profile;
 	char name[32];
@@ -45,7 +54,20 @@ int shutdown_ups(struct driver *d)
 			d->cfg.port, strerror(-rc));
 		return -1;
 	}
-	if (d->cfg.sdtime > 0) {
+	return 0;
+}
+
+/* How long the shutdown signal is held after shutdown_signal(). */
+static unsigned hold_ms(const struct driver *d)
+{
+	return d->cfg.profile.sd == ML_ST ? 0 : d->cfg.sdtime * 1000;
+}
+
+int shutdown_ups(struct driver *d)
+{
+	if (shutdown_signal(d) < 0)
+		return -1;
+	if (hold_ms(d) > 0) {
 		struct timespec ts = { .tv_sec = d->cfg.sdtime };
 
 		log_msg(&d->log, LOG_INFO, "holding shutdown signal for %u seconds...",
@@ -56,33 +78,86 @@ int shutdown_ups(struct driver *d)
 	return 0;
 }
 
+int shutdown_begin(struct driver *d, const char *why, uint64_t now)
+{
+	if (d->shutting_down) {
+		log_msg(&d->log, LOG_NOTICE, "%s: the UPS is already being shut down", why);
+		return 0;
+	}
+	publish_set(d, "driver.state", "fsd.killpower");
+	log_msg(&d->log, LOG_CRIT, "%s: shutting the UPS down", why);
+	if (shutdown_signal(d) < 0)
+		return -1;
+	d->shutting_down = true;
+	d->shutdown_end_ms = now + hold_ms(d);
+	if (hold_ms(d))
+		log_msg(&d->log, LOG_INFO, "holding shutdown signal for %u seconds...",
+			d->cfg.sdtime);
+	return 0;
+}
+
+void shutdown_hold_end(struct driver *d)
+{
+	log_msg(&d->log, LOG_NOTICE, "shutdown signal sent; exiting with the lines left as "
+		"written");
+	d->shutting_down = false;
+	d->exit = DRV_EXIT_OK;
+}
+
+/* The answer of a running driver: 0 it took killpower, 1 none runs,
+ * -1 it did not answer in time or refused (the caller falls back). */
 static int killpower_via_socket(struct driver *d)
 {
+	unsigned wait_exit = hold_ms(d) + KILL_EXIT_MS;
+	int reply_ms = KILL_REPLY_MS + (d->cfg.profile.sd == ML_ST ? BREAK_MS : 0);
 	struct sock_conn c;
 	char err[256];
 	int rc;
 
-	if (sockclient_open(&c, d->sockpath, 3000, err, sizeof(err)) < 0)
+	if (sockclient_open(&c, d->sockpath, KILL_OPEN_MS, err, sizeof(err)) < 0) {
+		if (c.absent) {
+			log_debug(&d->log, 1, "no running driver: %s", err);
+			return 1;
+		}
+		log_msg(&d->log, LOG_WARNING, "the running driver did not answer: %s", err);
 		return -1;
-	rc = sockclient_request(&c, "SET driver.flag.allow_killpower 1", 15000, err, sizeof(err));
+	}
+	rc = sockclient_request(&c, "SET driver.flag.allow_killpower 1", KILL_SET_MS,
+				err, sizeof(err));
 	if (rc == 0)
-		rc = sockclient_request(&c, "INSTCMD driver.killpower",
-					(int)(d->cfg.sdtime + 60) * 1000, err, sizeof(err));
+		rc = sockclient_request(&c, "INSTCMD driver.killpower", reply_ms, err, sizeof(err));
+	else if (rc > 0)
+		snprintf(err, sizeof(err), "SET driver.flag.allow_killpower returned code %d", rc);
+	if (rc != 0) {
+		sockclient_close(&c);
+		if (rc > 0)
+			log_msg(&d->log, LOG_WARNING, "the running driver refused killpower "
+				"(code %d)", rc);
+		else
+			log_msg(&d->log, LOG_WARNING, "the running driver did not take "
+				"killpower: %s", err);
+		return -1;
+	}
+	log_msg(&d->log, LOG_NOTICE, "request to killpower via running driver instance "
+		"returned code 0");
+	/* it holds the signal for sdtime, then exits: wait for that, bounded */
+	if (sockclient_wait_close(&c, (int)wait_exit, err, sizeof(err)) < 0)
+		log_msg(&d->log, LOG_WARNING, "the running driver has not exited %u s after "
+			"taking killpower (%s); the shutdown signal was sent", wait_exit / 1000, err);
 	sockclient_close(&c);
-	if (rc < 0)
-		log_msg(&d->log, LOG_WARNING, "running driver did not take killpower: %s", err);
-	else
-		log_msg(&d->log, LOG_NOTICE, "request to killpower via running driver instance "
-			"returned code %d", rc);
-	return rc;
+	return 0;
 }
 
 int shutdown_run_kill(struct driver *d)
 {
 	char err[512];
+	int rc = killpower_via_socket(d);
 
-	if (killpower_via_socket(d) == 0)
+	if (rc == 0)
 		return 0;
+	if (rc < 0)
+		log_msg(&d->log, LOG_WARNING, "shutting UPS [%s] down through port %s directly",
+			d->opt.upsname, d->cfg.port);
 	if (d->cfg.profile.sd == SD_UNSUPPORTED) {
 		log_msg(&d->log, LOG_ERR, "no shutdown defined for upstype %d (%s); set SD to "
 			"the cable's shutdown lines to override", d->cfg.upstype,
