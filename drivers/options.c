@@ -96,9 +96,27 @@ void options_print_vars(void)
 		       driver_vars[i].name, driver_vars[i].desc);
 }
 
+/* What a pulled cable (every input clear) does under a profile. */
+static const char *pulled_cable_text(const struct cable_profile *p, char *buf, size_t len)
+{
+	struct deadcable_config dc;
+	struct line_cond c;
+	char reads[16];
+
+	deadcable_config_defaults(&dc);
+	deadcable_pulled_reads(p, reads, sizeof(reads));
+	if (deadcable_condition(&dc, p, &c))
+		snprintf(buf, len, "\"%s\": caught by deadcable (stale, not a shutdown)", reads);
+	else if (!strcmp(reads, "OL"))
+		snprintf(buf, len, "\"OL\": goes unnoticed (check the cable)");
+	else
+		snprintf(buf, len, "\"%s\": not critical, published as such", reads);
+	return buf;
+}
+
 static void print_types(void)
 {
-	char cp[32], ol[32], lb[32], rb[32], bp[32], sd[32];
+	char cp[32], ol[32], lb[32], rb[32], bp[32], sd[32], pulled[80];
 	int t;
 
 	printf("Valid UPS types:\n\n");
@@ -114,6 +132,7 @@ static void print_types(void)
 		       cable_cond_name(&p->bypass, bp, sizeof(bp)),
 		       p->sd == SD_UNSUPPORTED ? "unsupported" :
 		       cable_mask_name((unsigned)p->sd, sd, sizeof(sd)));
+		printf("    pulled cable reads %s\n", pulled_cable_text(p, pulled, sizeof(pulled)));
 	}
 }
 
