@@ -106,7 +106,7 @@ static const char *pulled_cable_text(const struct cable_profile *p, char *buf, s
 	deadcable_config_defaults(&dc);
 	deadcable_pulled_reads(p, reads, sizeof(reads));
 	if (deadcable_condition(&dc, p, &c))
-		snprintf(buf, len, "\"%s\": caught by deadcable (stale, not a shutdown)", reads);
+		snprintf(buf, len, "\"%s\": caught by deadcable (stale data; no shutdown at start-up, at run time only after deadcablehold)", reads);
 	else if (!strcmp(reads, "OL"))
 		snprintf(buf, len, "\"OL\": goes unnoticed (check the cable)");
 	else
