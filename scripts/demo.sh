@@ -85,7 +85,7 @@ failed=0
 await "OL" || failed=1
 upsc "demo@127.0.0.1:$port" 2>/dev/null | sed 's/^/            /' | grep -E 'ups\.|driver\.(name|version):'
 sleep 1
-printf '\n%s  lines: CTS drops   (mains fail)\n' "$(ts)"
+printf '\n%s  lines: CTS drops   (mains fail; confirmed for obconfirm = 1 s before it is published)\n' "$(ts)"
 set_lines "CTS=0 DCD=1 RNG=0 DSR=0"
 await "OB" || failed=1
 sleep 1
