@@ -191,18 +191,28 @@ enum st_change state_set_aux(struct state_tree *st, const char *name, long aux)
 	return ST_CHANGED;
 }
 
-enum st_change state_delete(struct state_tree *st, const char *name)
+static enum st_change var_delete(struct state_tree *st, const char *name, bool force)
 {
 	bool found;
 	size_t i = var_index(st, name, &found);
 
-	if (!found || (st->vars[i].flags & ST_FLAG_IMMUTABLE))
+	if (!found || (!force && (st->vars[i].flags & ST_FLAG_IMMUTABLE)))
 		return ST_UNCHANGED;
 	free(st->vars[i].name);
 	free(st->vars[i].value);
 	st->nvars--;
 	memmove(&st->vars[i], &st->vars[i + 1], (st->nvars - i) * sizeof(*st->vars));
 	return ST_CHANGED;
+}
+
+enum st_change state_delete(struct state_tree *st, const char *name)
+{
+	return var_delete(st, name, false);
+}
+
+enum st_change state_remove(struct state_tree *st, const char *name)
+{
+	return var_delete(st, name, true);
 }
 
 const struct st_var *state_find(const struct state_tree *st, const char *name)

@@ -51,6 +51,8 @@ enum st_change state_set_flags(struct state_tree *st, const char *name, unsigned
 enum st_change state_set_aux(struct state_tree *st, const char *name, long aux);
 /* ST_CHANGED if removed; immutable variables are kept. */
 enum st_change state_delete(struct state_tree *st, const char *name);
+/* Remove whatever its flags: a reload whose ups.conf dropped the override. */
+enum st_change state_remove(struct state_tree *st, const char *name);
 const struct st_var *state_find(const struct state_tree *st, const char *name);
 const char *state_get(const struct state_tree *st, const char *name);
 

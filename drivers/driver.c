@@ -86,11 +86,53 @@ static uint64_t watchdog_period_ms(const struct driver *d)
 
 enum reload_mode { RELOAD_PLAIN, RELOAD_OR_ERROR, RELOAD_OR_EXIT };
 
+/* The debug level -D or NUT_DEBUG_LEVEL asked for (debug_min aside). */
+static int reload_debug_asked(const struct driver *d)
+{
+	const char *env = getenv("NUT_DEBUG_LEVEL");
+
+	if (d->opt.debug)
+		return d->opt.debug;
+	return env && atoi(env) > 0 ? atoi(env) : 0;
+}
+
+/* A new debug_min moves the level, unless SET driver.debug chose it. */
+static void reload_debug(struct driver *d)
+{
+	int base = reload_debug_asked(d);
+
+	if (d->cfg.debug_min > base)
+		base = d->cfg.debug_min;
+	if (d->log.debug == d->base_debug)
+		d->log.debug = base;
+	d->base_debug = base;
+}
+
+/* pollonly, linepoll, pollinterval and the profile's lines take effect now:
+ * the watcher stops or starts, and the lines are read at once. */
+static void reload_lines(struct driver *d, const struct driver_config *old)
+{
+	if (!d->port_open)
+		return;		/* the reopen applies the new configuration */
+	if (d->cfg.pollonly && !old->pollonly) {
+		d->src.ops->watch_stop(&d->src);
+		d->watch_fd = -1;
+		lines_publish_port(d);
+	} else if (!d->cfg.pollonly && old->pollonly) {
+		lines_watch_begin(d);
+	} else {
+		lines_publish_port(d);
+	}
+	lines_read(d, "reload", monotime_ms());
+}
+
 /* 0 applied; 2 refused (needs a restart); 3 config error. */
 static int do_reload(struct driver *d, enum reload_mode mode)
 {
-	struct upsconf conf;
-	struct driver_config cfg;
+	struct upsconf conf, old_conf;
+	struct driver_config cfg, old_cfg;
+	struct publish_removed gone;
+	bool had_conf;
 	const char *what;
 	char err[512];
 
@@ -128,18 +170,24 @@ static int do_reload(struct driver *d, enum reload_mode mode)
 			d->exit = DRV_EXIT_RELOAD;
 		return 2;
 	}
-	config_free(&d->cfg);
-	if (d->have_conf)
-		upsconf_free(&d->conf);
+	old_cfg = d->cfg;	/* its strings live in old_conf */
+	old_conf = d->conf;
+	had_conf = d->have_conf;
 	d->conf = conf;
 	d->have_conf = d->opt.use_conf;
 	d->cfg = cfg;
-	d->log.debug = d->opt.debug > d->cfg.debug_min ? d->opt.debug : d->cfg.debug_min;
+	reload_debug(d);
+	if (publish_forget(d, &old_cfg, &gone) < 0)
+		log_msg(&d->log, LOG_WARNING, "reload: out of memory: settings removed from "
+			"the configuration may stay published");
 	publish_info(d);
-	if (d->port_open)
-		lines_publish_port(d);
+	reload_lines(d, &old_cfg);
 	if (d->have_read)
-		lines_apply(d, d->bits, monotime_ms());
+		publish_status(d, monotime_ms());	/* again, if an override held it */
+	publish_forget_done(d, &gone);
+	config_free(&old_cfg);
+	if (had_conf)
+		upsconf_free(&old_conf);
 	notify(d, "READY=1");
 	log_msg(&d->log, LOG_INFO, "configuration reloaded");
 	return 0;

@@ -3,9 +3,12 @@
 #include "config.h"
 #endif
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "publish.h"
 #include "status.h"
@@ -98,6 +101,8 @@ void publish_info(struct driver *d)
 	for (i = 0; i < c->nparams; i++) {
 		const struct setting *s = &c->params[i];
 
+		if (!s->value && !strcasecmp(s->key, "allow_killpower"))
+			continue;	/* "0" or "1", below */
 		if (s->value)
 			snprintf(key, sizeof(key), "driver.parameter.%s", s->key);
 		else
@@ -140,4 +145,132 @@ void publish_stale(struct driver *d, bool stale)
 		sock_server_set_stale(&d->srv, stale);
 	else
 		d->srv.stale = stale;
+}
+
+/* A name the configuration publishes: prefix + key, compared as one string,
+ * without case (as the state tree). */
+struct info_name {
+	const char *prefix;
+	const char *key;
+};
+
+static int info_name_cmp(const void *a, const void *b)
+{
+	const struct info_name *x = a, *y = b;
+	const char *p = x->prefix, *q = y->prefix;
+	bool in_xkey = false, in_ykey = false;
+
+	for (;;) {
+		int c, e;
+
+		if (!*p && !in_xkey) {
+			p = x->key;
+			in_xkey = true;
+		}
+		if (!*q && !in_ykey) {
+			q = y->key;
+			in_ykey = true;
+		}
+		c = tolower((unsigned char)*p);
+		e = tolower((unsigned char)*q);
+		if (c != e || !c)
+			return c - e;
+		p++;
+		q++;
+	}
+}
+
+/* The names c publishes, sorted; *n of them. NULL when out of memory. */
+static struct info_name *info_names(const struct driver_config *c, size_t *n)
+{
+	struct info_name *v = malloc((c->nparams + c->ndefaults + c->noverrides + 2) *
+				     sizeof(*v));
+	size_t i, k = 0;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < c->nparams; i++)
+		v[k++] = (struct info_name){
+			c->params[i].value ? "driver.parameter." : "driver.flag.", c->params[i].key };
+	for (i = 0; i < c->ndefaults; i++)
+		v[k++] = (struct info_name){ "", c->defaults[i].key };
+	for (i = 0; i < c->noverrides; i++)
+		v[k++] = (struct info_name){ "", c->overrides[i].key };
+	if (c->serial) {
+		v[k++] = (struct info_name){ "", "ups.serial" };
+		v[k++] = (struct info_name){ "", "device.serial" };
+	}
+	qsort(v, k, sizeof(*v), info_name_cmp);
+	*n = k;
+	return v;
+}
+
+/* The name as publish_info() spells it (driver.parameter.* cut like there). */
+static char *info_name_text(const struct info_name *in)
+{
+	size_t len = strlen(in->prefix) + strlen(in->key);
+	char *t;
+
+	if (*in->prefix && len > ST_MAX_VALUE_LEN)
+		len = ST_MAX_VALUE_LEN;
+	t = malloc(len + 1);
+	if (t)
+		snprintf(t, len + 1, "%s%s", in->prefix, in->key);
+	return t;
+}
+
+int publish_forget(struct driver *d, const struct driver_config *old,
+		   struct publish_removed *gone)
+{
+	struct info_name *was, *now;
+	size_t nwas, nnow, i, j = 0;
+	int rc = -1;
+
+	memset(gone, 0, sizeof(*gone));
+	was = info_names(old, &nwas);
+	now = info_names(&d->cfg, &nnow);
+	if (!was || !now)
+		goto out;
+	gone->names = calloc(nwas ? nwas : 1, sizeof(*gone->names));
+	if (!gone->names)
+		goto out;
+	/* both sorted: one walk finds what was and is no more */
+	for (i = 0; i < nwas; i++) {
+		char *name;
+
+		if (i && !info_name_cmp(&was[i - 1], &was[i]))
+			continue;
+		while (j < nnow && info_name_cmp(&now[j], &was[i]) < 0)
+			j++;
+		if (j < nnow && !info_name_cmp(&now[j], &was[i]))
+			continue;
+		name = info_name_text(&was[i]);
+		if (!name)
+			goto out;
+		if (state_remove(&d->st, name) == ST_CHANGED)
+			gone->names[gone->n++] = name;
+		else
+			free(name);
+	}
+	rc = 0;
+out:
+	free(was);
+	free(now);
+	return rc;
+}
+
+void publish_forget_done(struct driver *d, struct publish_removed *gone)
+{
+	size_t i;
+
+	for (i = 0; i < gone->n; i++) {
+		if (!state_find(&d->st, gone->names[i])) {
+			log_debug(&d->log, 1, "reload: %s is no longer set", gone->names[i]);
+			if (d->srv_open)
+				sock_broadcast_delinfo(&d->srv, gone->names[i]);
+		}
+		free(gone->names[i]);
+	}
+	free(gone->names);
+	memset(gone, 0, sizeof(*gone));
 }

@@ -8,6 +8,7 @@
 #define PUBLISH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "driver.h"
@@ -24,5 +25,23 @@ void publish_status(struct driver *d, uint64_t now);
 void publish_stats(struct driver *d, uint64_t now);
 /* DATASTALE / DATAOK to the clients, or remembered until the socket opens. */
 void publish_stale(struct driver *d, bool stale);
+
+/* Names a reload took out of the state tree (see publish_forget). */
+struct publish_removed {
+	char **names;
+	size_t n;
+};
+
+/*
+ * A reload, before publish_info() with the new d->cfg: take out of the tree
+ * (overrides too) what old published under names of its own and d->cfg does
+ * not: driver.parameter.*, driver.flag.*, default.* and override.* variables,
+ * ups.serial. The clients are not told yet: what the driver publishes again
+ * is a SETINFO, not a DELINFO then a SETINFO. 0, or -1 out of memory.
+ */
+int publish_forget(struct driver *d, const struct driver_config *old,
+		   struct publish_removed *gone);
+/* After everything is published again: DELINFO for what stayed absent. */
+void publish_forget_done(struct driver *d, struct publish_removed *gone);
 
 #endif

@@ -114,6 +114,13 @@ START_TEST(test_immutable)
 	ck_assert_int_eq(state_set_immutable(&st, "ups.model", "M"), ST_UNCHANGED);
 	ck_assert_int_eq(state_set(&st, "ups.model", "N"), ST_UNCHANGED);
 	ck_assert_str_eq(state_get(&st, "ups.model"), "M");
+	/* only state_remove takes an override away; the name is free again */
+	ck_assert_int_eq(state_remove(&st, "UPS.MFR"), ST_CHANGED);
+	ck_assert_ptr_null(state_find(&st, "ups.mfr"));
+	ck_assert_int_eq(state_remove(&st, "ups.mfr"), ST_UNCHANGED);
+	ck_assert_int_eq(state_set(&st, "ups.mfr", "Generic"), ST_CHANGED);
+	ck_assert_uint_eq(state_find(&st, "ups.mfr")->flags, 0);
+	ck_assert_int_eq(state_remove(&st, "ups.mfr"), ST_CHANGED);
 }
 END_TEST
 
