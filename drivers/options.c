@@ -116,7 +116,7 @@ static const char *pulled_cable_text(const struct cable_profile *p, char *buf, s
 
 static void print_types(void)
 {
-	char cp[32], ol[32], lb[32], rb[32], bp[32], sd[32], pulled[80];
+	char cp[32], ol[32], lb[32], rb[32], bp[32], sd[32], pulled[160];
 	int t;
 
 	printf("Valid UPS types:\n\n");
