@@ -10,6 +10,7 @@
  * unlinked and freed at the end of the next sock_server_handle().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@
 #define SOCK_LISTEN_BACKLOG	16
 #define SOCK_LOGOUT_GRACE_MS	1000
 #define SOCK_ACCEPT_RETRY_MS	1000
-#define SOCK_ACCEPT_BURST	64	/* accepts per handle() call */
+#define SOCK_ACCEPT_BURST	256	/* accepts (or refusals) per handle() call */
 
 /* ---- logging (the logger is optional) ---------------------------------- */
 
@@ -394,18 +395,78 @@ static void accept_failed(struct sock_server *srv, int e, uint64_t now_ms)
 	srv->accept_retry_ms = now_ms + SOCK_ACCEPT_RETRY_MS;
 }
 
+/* The descriptor kept free so that accept() never fails for want of one. */
+static void spare_fd_take(struct sock_server *srv)
+{
+	if (srv->spare_fd < 0 && srv->listen_fd >= 0)
+		srv->spare_fd = fcntl(srv->listen_fd, F_DUPFD_CLOEXEC, 0);
+}
+
+/* root, the driver's own user and the owner of the socket's directory: upsd
+ * runs as one of them */
+static bool peer_is_upsd_kin(const struct sock_server *srv, int fd)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return false;
+	return uc.uid == 0 || uc.uid == geteuid() || uc.uid == srv->dir_uid;
+}
+
+/* Accepted, then closed at once: the client sees end of file, not a hang. */
+static void refuse(struct sock_server *srv, int fd, const char *why, uint64_t now_ms)
+{
+	struct sockproto_ctx ctx;
+
+	close(fd);
+	srv->refused++;
+	ctx_for(srv, NULL, now_ms, &ctx);
+	if (sockproto_may_log(&ctx))
+		sock_log(srv, LOG_WARNING, "socket %s: client refused: %s", srv->path, why);
+}
+
 static bool accept_one(struct sock_server *srv, uint64_t now_ms)
 {
 	struct sock_client *c;
+	bool kin, spent_spare = false;
+	char why[128];
+	size_t limit;
 	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && srv->spare_fd >= 0) {
+		close(srv->spare_fd);
+		srv->spare_fd = -1;
+		spent_spare = true;
+		fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	}
 	if (fd < 0) {
+		int e = errno;
+
+		/* EMFILE comes before the queue is looked at: maybe no one was waiting */
+		if (spent_spare)
+			spare_fd_take(srv);
+		errno = e;
+		if (spent_spare && (e == EAGAIN || e == EWOULDBLOCK))
+			return false;
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
 			accept_failed(srv, errno, now_ms);
 		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 			 errno != ECONNABORTED)
 			sock_log(srv, LOG_WARNING, "accept on %s failed: %s", srv->path, strerror(errno));
 		return false;
+	}
+	kin = peer_is_upsd_kin(srv, fd);
+	limit = srv->max_clients + (kin ? SOCK_RESERVED_CLIENTS : 0);
+	if (srv->nclients >= limit || (spent_spare && !kin)) {
+		if (spent_spare)
+			snprintf(why, sizeof(why), "out of descriptors (%zu clients)", srv->nclients);
+		else
+			snprintf(why, sizeof(why), "%zu clients connected, at most %zu (%d more for upsd)",
+				 srv->nclients, srv->max_clients, SOCK_RESERVED_CLIENTS);
+		refuse(srv, fd, why, now_ms);
+		spare_fd_take(srv);
+		return true;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -419,7 +480,7 @@ static bool accept_one(struct sock_server *srv, uint64_t now_ms)
 	c->next = srv->clients;
 	srv->clients = c;
 	srv->nclients++;
-	sock_debug(srv, 2, "socket client fd %d connected", fd);
+	sock_debug(srv, 2, "socket client fd %d connected%s", fd, kin ? " (upsd's user)" : "");
 	return true;
 }
 
@@ -427,6 +488,7 @@ static void accept_clients(struct sock_server *srv, uint64_t now_ms)
 {
 	int i;
 
+	spare_fd_take(srv);
 	for (i = 0; i < SOCK_ACCEPT_BURST; i++)
 		if (!accept_one(srv, now_ms))
 			break;
@@ -434,61 +496,166 @@ static void accept_clients(struct sock_server *srv, uint64_t now_ms)
 
 /* ---- public: life cycle ---------------------------------------------------- */
 
-/* what: "bind %s failed" style text naming the step; the errno text follows */
-static int open_fail(int fd, char *err, size_t errlen, const char *what, const char *path)
+/* what: "cannot bind socket" style text naming the step; the errno text follows */
+static int open_fail(char *err, size_t errlen, const char *what, const char *path)
 {
 	int e = errno;
 
 	if (err && errlen)
 		snprintf(err, errlen, "%s %s: %s", what, path, strerror(e));
-	if (fd >= 0)
-		close(fd);
 	errno = e;
 	return -1;
 }
 
-static int listener_create(const char *path, mode_t mode, char *err, size_t errlen)
+/* A fresh directory only we can write, next to the socket's final place. */
+static int private_dir_make(int dirfd, const char *base, char *name, size_t namelen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old_mask;
-	int fd, rc;
+	struct stat sb;
+	unsigned attempt;
+	int fd;
 
-	memcpy(sa.sun_path, path, strlen(path) + 1);
+	for (attempt = 0; attempt < 100; attempt++) {
+		snprintf(name, namelen, ".%s.%ld.%u", base, (long)getpid(),
+			 (unsigned)(monotime_ms() & 0xffffff) + attempt);
+		if (mkdirat(dirfd, name, 0700) == 0)
+			break;
+		if (errno != EEXIST)
+			return -1;
+	}
+	if (attempt == 100)
+		return -1;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	/* a directory swapped in between mkdirat and openat is not ours */
+	if (fstat(fd, &sb) < 0 || sb.st_uid != geteuid() || (sb.st_mode & 0077)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+fail:
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+	return -1;
+}
+
+/* bind(fd, "<privdir>/s") by a relative name: the private directory may be
+ * longer than sun_path allows, and no path outside it is looked up. */
+static int bind_in(int fd, int privfd, mode_t mode)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "s" };
+	int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), rc, e;
+	mode_t old_mask;
+
+	if (cwd < 0)
+		return -1;
+	if (fchdir(privfd) < 0) {
+		e = errno;
+		close(cwd);
+		errno = e;
+		return -1;
+	}
+	old_mask = umask(~mode & 0777);	/* the file is born with its mode */
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	e = errno;
+	umask(old_mask);
+	if (fchdir(cwd) < 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	close(cwd);
+	errno = e;
+	return rc;
+}
+
+/*
+ * The socket file is made without trusting its directory, which the
+ * driver's group may write: it is bound inside a fresh private directory
+ * (ours, 0700), born with its mode (umask at bind), given its group there
+ * (fchownat, no symlink followed), and then renamed into place, which also
+ * replaces a stale socket in one step. A chmod or chown by the final path
+ * could instead be turned onto any file by a symlink or hard link swapped
+ * in after bind(). Its device and inode are kept, so that close unlinks
+ * only this socket, never one a newer instance put there.
+ */
+static int listener_create(struct sock_server *srv, const char *path, mode_t mode, gid_t group,
+			   char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	char dir[sizeof(srv->path)], priv[sizeof(srv->path) + 48];
+	int fd = -1, dirfd = -1, privfd = -1, rc = -1;
+	struct stat sb;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+		 slash ? path : ".");
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return open_fail(-1, err, errlen, "cannot create socket for", path);
-	if (unlink(path) < 0 && errno != ENOENT)
-		return open_fail(fd, err, errlen, "cannot remove old socket", path);
-	old_mask = umask(0007);
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old_mask);
-	if (rc < 0)
-		return open_fail(fd, err, errlen, "cannot bind socket", path);
-	if (chmod(path, mode) < 0) {
-		rc = errno;
-		unlink(path);
-		errno = rc;
-		return open_fail(fd, err, errlen, "cannot chmod socket", path);
+		return open_fail(err, errlen, "cannot create socket for", path);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 || fstat(dirfd, &sb) < 0) {
+		open_fail(err, errlen, "cannot open the directory of socket", path);
+		goto out;
 	}
+	srv->dir_uid = sb.st_uid;
+	privfd = private_dir_make(dirfd, base, priv, sizeof(priv));
+	if (privfd < 0) {
+		open_fail(err, errlen, "cannot make a private directory for socket", path);
+		goto out;
+	}
+	if (bind_in(fd, privfd, mode) < 0) {
+		open_fail(err, errlen, "cannot bind socket", path);
+		goto out;
+	}
+	if (group != (gid_t)-1 && fchownat(privfd, "s", (uid_t)-1, group, AT_SYMLINK_NOFOLLOW) < 0)
+		sock_log(srv, LOG_WARNING, "cannot give socket %s to group %ld: %s; it keeps its group",
+			 path, (long)group, strerror(errno));
+	if (fstatat(privfd, "s", &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		open_fail(err, errlen, "cannot stat socket", path);
+		goto out;
+	}
+	srv->sock_dev = sb.st_dev;
+	srv->sock_ino = sb.st_ino;
 	if (listen(fd, SOCK_LISTEN_BACKLOG) < 0) {
-		rc = errno;
-		unlink(path);
-		errno = rc;
-		return open_fail(fd, err, errlen, "cannot listen on socket", path);
+		open_fail(err, errlen, "cannot listen on socket", path);
+		goto out;
+	}
+	if (renameat(privfd, "s", dirfd, base) < 0) {
+		open_fail(err, errlen, "cannot put socket in place", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (privfd >= 0) {
+		if (rc < 0)
+			unlinkat(privfd, "s", 0);
+		close(privfd);
+		unlinkat(dirfd, priv, AT_REMOVEDIR);
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	if (rc < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
 	}
 	return fd;
 }
 
-int sock_server_open(struct sock_server *srv, const char *path, mode_t mode,
-		     struct state_tree *st, const struct sock_handlers *h,
-		     const struct logger *lg, char *err, size_t errlen)
+int sock_server_open_group(struct sock_server *srv, const char *path, mode_t mode, gid_t group,
+			   struct state_tree *st, const struct sock_handlers *h,
+			   const struct logger *lg, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
 	size_t len = strlen(path);
 
 	memset(srv, 0, sizeof(*srv));
 	srv->listen_fd = -1;
+	srv->spare_fd = -1;
 	srv->outbuf_limit = SOCK_OUTBUF_DEFAULT;
+	srv->max_clients = SOCK_MAX_CLIENTS_DEFAULT;
 	srv->st = st;
 	srv->stale = true;
 	srv->log = lg;
@@ -501,16 +668,25 @@ int sock_server_open(struct sock_server *srv, const char *path, mode_t mode,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	srv->listen_fd = listener_create(path, mode, err, errlen);
+	srv->listen_fd = listener_create(srv, path, mode, group, err, errlen);
 	if (srv->listen_fd < 0)
 		return -1;
 	memcpy(srv->path, path, len + 1);
+	spare_fd_take(srv);
 	return 0;
+}
+
+int sock_server_open(struct sock_server *srv, const char *path, mode_t mode,
+		     struct state_tree *st, const struct sock_handlers *h,
+		     const struct logger *lg, char *err, size_t errlen)
+{
+	return sock_server_open_group(srv, path, mode, (gid_t)-1, st, h, lg, err, errlen);
 }
 
 void sock_server_close(struct sock_server *srv)
 {
 	struct sock_client *c, *next;
+	struct stat sb;
 
 	for (c = srv->clients; c; c = next) {
 		next = c->next;
@@ -521,12 +697,21 @@ void sock_server_close(struct sock_server *srv)
 	srv->clients = NULL;
 	srv->nclients = 0;
 	srv->ndead = 0;
+	/* Only our own socket, checked while we still hold it bound (so its
+	 * inode cannot be reused): a newer instance may have put its socket
+	 * in its place. */
+	if (srv->path[0] && lstat(srv->path, &sb) == 0 && sb.st_dev == srv->sock_dev &&
+	    sb.st_ino == srv->sock_ino && S_ISSOCK(sb.st_mode))
+		unlink(srv->path);
+	srv->path[0] = '\0';
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
 	srv->listen_fd = -1;
-	if (srv->path[0])
-		unlink(srv->path);
-	srv->path[0] = '\0';
+	if (srv->spare_fd >= 0)
+		close(srv->spare_fd);
+	srv->spare_fd = -1;
+	if (srv->log)
+		sockproto_log_tick(srv->log, &srv->loglim, UINT64_MAX);
 }
 
 /* ---- public: the poll loop --------------------------------------------------- */
@@ -590,17 +775,24 @@ void sock_server_handle(struct sock_server *srv, const struct pollfd *pfd, size_
 	}
 	for (c = srv->clients; c; c = c->next)
 		client_check_logout(srv, c, now_ms);
+	if (srv->ndead)
+		spare_fd_take(srv);	/* a descriptor is free again: keep it spare first */
 	reap_dead(srv);
 	if (srv->accept_paused && now_ms >= srv->accept_retry_ms)
 		srv->accept_paused = false;
 	if (listener_ready && !srv->accept_paused)
 		accept_clients(srv, now_ms);
+	sockproto_log_tick(srv->log, &srv->loglim, now_ms);
 }
 
 uint64_t sock_server_next_deadline(const struct sock_server *srv)
 {
 	const struct sock_client *c;
 	uint64_t next = srv->accept_paused ? srv->accept_retry_ms : 0;
+	uint64_t summary = srv->loglim.suppressed ? srv->loglim.window_end : 0;
+
+	if (summary && (next == 0 || summary < next))
+		next = summary;
 
 	for (c = srv->clients; c; c = c->next)
 		if (c->sess.logout && !c->dead && (next == 0 || c->logout_deadline_ms < next))

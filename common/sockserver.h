@@ -23,6 +23,15 @@
 #include "state.h"
 
 #define SOCK_OUTBUF_DEFAULT	(256 * 1024)	/* per client; a full DUMPALL fits many times */
+/* Connections beyond the cap are accepted and closed at once (logged within
+ * the complaint budget). upsd always has room: SOCK_RESERVED_CLIENTS more
+ * are kept for peers running as root, as the driver's user or as the owner
+ * of the socket's directory, which is who upsd runs as. One descriptor is
+ * kept spare, so accept() never fails for want of one: a client that
+ * arrives when the process is out of descriptors is still accepted, and
+ * served if it is upsd's kin, closed at once otherwise. */
+#define SOCK_MAX_CLIENTS_DEFAULT	64
+#define SOCK_RESERVED_CLIENTS		8
 
 struct sock_client {
 	int fd;
@@ -40,6 +49,11 @@ struct sock_server {
 	char path[108];
 	struct sock_client *clients;
 	size_t nclients;
+	size_t max_clients;	/* the cap; SOCK_MAX_CLIENTS_DEFAULT, may be changed after open */
+	int spare_fd;		/* a dup of the listener, closed to make room for one accept */
+	uid_t dir_uid;		/* owner of the socket's directory */
+	dev_t sock_dev;		/* the socket file we made: only it is unlinked at close */
+	ino_t sock_ino;
 	size_t outbuf_limit;	/* bytes per client */
 	struct state_tree *st;
 	bool stale;		/* NUT starts stale until the first good read */
@@ -56,16 +70,24 @@ struct sock_server {
 	/* counters, for logs and tests */
 	unsigned long dropped_slow;
 	unsigned long dropped_closed;
+	unsigned long refused;	/* over the cap, or out of descriptors */
 };
 
 /*
- * Create the listener at path (unlink an old one, umask 0007, bind,
- * chmod mode, listen). On failure -1 with err naming the path.
+ * Create the listener at path with this mode and group ((gid_t)-1: the
+ * process's), replacing a stale socket file there. The file is made in a
+ * private directory and renamed into place, so no chmod/chown goes by a
+ * path someone else can swap. On failure -1 with err naming the path.
  */
+int sock_server_open_group(struct sock_server *srv, const char *path, mode_t mode, gid_t group,
+			   struct state_tree *st, const struct sock_handlers *h,
+			   const struct logger *lg, char *err, size_t errlen);
+/* The same with the process's group. */
 int sock_server_open(struct sock_server *srv, const char *path, mode_t mode,
 		     struct state_tree *st, const struct sock_handlers *h,
 		     const struct logger *lg, char *err, size_t errlen);
-/* Close every client and the listener, unlink the socket path. */
+/* Close every client and the listener; unlink the socket file if it is
+ * still the one we made (not one a newer instance replaced it with). */
 void sock_server_close(struct sock_server *srv);
 
 /* Number of pollfd slots sock_server_pollfds() may fill. */

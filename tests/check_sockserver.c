@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -14,7 +15,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +27,25 @@ static char tmpdir[64];
 static char sockpath[128];
 static struct state_tree st;
 static struct sock_server srv;
+
+/*
+ * An attacker who can write the socket's directory swaps the bound path
+ * for a symlink to a file of theirs choosing right after bind(), before
+ * any chmod/chown by path. Armed only by the test that proves it fails.
+ */
+static const char *swap_after_bind;	/* symlink target, or NULL */
+
+int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int rc = (int)syscall(SYS_bind, fd, addr, len);
+
+	if (rc == 0 && swap_after_bind) {
+		unlink(sockpath);
+		if (symlink(swap_after_bind, sockpath) < 0)
+			abort();
+	}
+	return rc;
+}
 
 /* what the handlers saw, and what they answer */
 static struct {
@@ -729,9 +751,15 @@ START_TEST(test_many_clients)
 	char want[64];
 	int i;
 
+	srv.max_clients = N;
 	for (i = 0; i < N; i++)
 		fds[i] = connect_client();
 	ck_assert_uint_eq(srv.nclients, N);
+	/* idle clients keep neither a parser nor an output buffer */
+	for (struct sock_client *c = srv.clients; c; c = c->next) {
+		ck_assert_ptr_null(c->sess.tok);
+		ck_assert_ptr_null(c->out);
+	}
 	state_set(&st, "ups.status", "OB LB");
 	sock_broadcast_setinfo(&srv, "ups.status");
 	snprintf(want, sizeof(want), "SETINFO ups.status \"OB LB\"\n");
@@ -766,16 +794,22 @@ END_TEST
 START_TEST(test_accept_out_of_fds)
 {
 	struct rlimit rl;
-	int fds[16], n, i, lowest;
+	int fds[16], n, i, lowest, limit;
 	struct pollfd pfd[20];
+	bool eof;
 
 	/* leave five free descriptors: two clients fit (each costs two fds
-	 * here, ours and the server's), the third connects but cannot be
-	 * accepted */
+	 * here, ours and the server's); the third one's server end takes the
+	 * spare descriptor, and it is served all the same; a fourth cannot
+	 * even connect (our end is out of descriptors) */
+	ck_assert_int_ge(srv.spare_fd, 0);
 	lowest = dup(0);
 	close(lowest);
+	for (i = 0, limit = lowest; i < 5; limit++)	/* some above lowest may be open */
+		if (fcntl(limit, F_GETFD) < 0)
+			i++;
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
-	rl.rlim_cur = (rlim_t)lowest + 5;
+	rl.rlim_cur = (rlim_t)limit;
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	for (n = 0; n < 16; n++) {
 		fds[n] = raw_connect(sockpath);
@@ -784,24 +818,247 @@ START_TEST(test_accept_out_of_fds)
 		for (i = 0; i < 3; i++)
 			pump(10);
 	}
-	ck_assert_int_ge(n, 2);
-	ck_assert(srv.accept_paused);
-	ck_assert(srv.accept_err_logged);
-	ck_assert_uint_eq(srv.nclients, (size_t)n - 1);
-	sock_server_pollfds(&srv, pfd, 20);
-	ck_assert_int_eq(pfd[0].events, 0);	/* listener not polled: no busy loop */
-	ck_assert_uint_ne(sock_server_next_deadline(&srv), 0);
-	/* a client leaves: accept resumes and the waiting one gets in */
+	ck_assert_int_eq(n, 3);
+	ck_assert_uint_eq(srv.nclients, 3);
+	ck_assert_int_eq(srv.spare_fd, -1);
+	ck_assert_uint_eq(srv.refused, 0);
+	/* the one that came in on the spare gets its DUMPALL answered */
+	fcntl(fds[2], F_SETFL, fcntl(fds[2], F_GETFL) | O_NONBLOCK);
+	send_str(fds[2], "DUMPALL\n");
+	ck_assert_str_eq(collect(fds[2], 16, &eof), "DATASTALE\nDUMPDONE\n");
+	/* a client leaves: the spare is taken again before the next accept */
 	close(fds[0]);
 	for (i = 0; i < 10; i++)
 		pump(10);
-	ck_assert_uint_eq(srv.nclients, (size_t)n - 1);
-	ck_assert_uint_eq(srv.dropped_closed, 1);
-	ck_assert(!srv.accept_paused);
+	ck_assert_uint_eq(srv.nclients, 2);
+	ck_assert_int_ge(srv.spare_fd, 0);
+	/* now out of descriptors with no spare: accept pauses (no busy loop) */
+	fds[0] = raw_connect(sockpath);
+	ck_assert_int_ge(fds[0], 0);
+	for (i = 0; i < 5; i++)
+		pump(10);
+	ck_assert_uint_eq(srv.nclients, 3);
+	ck_assert_int_eq(srv.spare_fd, -1);
+	close(fds[1]);
+	for (i = 0; i < 5; i++)
+		pump(10);
+	ck_assert_uint_eq(srv.nclients, 2);
 	sock_server_pollfds(&srv, pfd, 20);
 	ck_assert_int_eq(pfd[0].events, POLLIN);
-	for (i = 1; i < n; i++)
-		close(fds[i]);
+	ck_assert_int_ge(srv.spare_fd, 0);
+	close(fds[0]);
+	close(fds[2]);
+	pump_idle();
+}
+END_TEST
+
+/* Connect to path as uid 65534 in a child, and hand the connected fds back
+ * (the peer credentials are those of the connecting process). */
+static int connect_as_stranger(const char *path, int *fds, int n)
+{
+	int sv[2], status, got = 0;
+	pid_t pid;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(sv[0]);
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		for (int i = 0; i < n; i++) {
+			int fd = raw_connect(path);
+			char byte = 'x';
+			struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+			char cbuf[CMSG_SPACE(sizeof(int))];
+			struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+					     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+			if (fd < 0)
+				_exit(3);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+			if (sendmsg(sv[1], &mh, 0) != 1)
+				_exit(4);
+			close(fd);
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	while (got < n) {
+		char byte, cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *cm;
+
+		if (recvmsg(sv[0], &mh, 0) != 1)
+			break;
+		cm = CMSG_FIRSTHDR(&mh);
+		ck_assert_ptr_nonnull(cm);
+		memcpy(&fds[got++], CMSG_DATA(cm), sizeof(int));
+		pump(0);	/* the backlog holds 16 */
+	}
+	close(sv[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+	return got;
+}
+
+static void reopen_world_accessible(void)
+{
+	char err[256];
+
+	sock_server_close(&srv);
+	ck_assert_int_eq(chmod(tmpdir, 0711), 0);
+	ck_assert_int_eq(sock_server_open(&srv, sockpath, 0666, &st, &handlers, NULL,
+					  err, sizeof(err)), 0);
+}
+
+/* Strangers fill the cap; upsd's kin (root here) still get in and are served. */
+START_TEST(test_cap_leaves_room_for_upsd)
+{
+	int strangers[8], kin[SOCK_RESERVED_CLIENTS + 1], i;
+	bool eof;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_cap_leaves_room_for_upsd: not root, only the kin part\n");
+	} else {
+		reopen_world_accessible();
+		srv.max_clients = 4;
+		ck_assert_int_eq(connect_as_stranger(sockpath, strangers, 6), 6);
+		pump_idle();
+		ck_assert_uint_eq(srv.nclients, 4);
+		ck_assert_uint_eq(srv.refused, 2);
+		/* the refused ones see end of file, not a hang */
+		ck_assert_str_eq(collect(strangers[5], 1, &eof), "");
+		ck_assert(eof);
+		/* the admitted ones are served */
+		fcntl(strangers[0], F_SETFL, fcntl(strangers[0], F_GETFL) | O_NONBLOCK);
+		expect_reply(strangers[0], "PING\n", "PONG\n");
+	}
+	srv.max_clients = 4;
+	state_set(&st, "ups.status", "OL");
+	for (i = 0; i < SOCK_RESERVED_CLIENTS + 1; i++) {
+		kin[i] = raw_connect(sockpath);
+		ck_assert_int_ge(kin[i], 0);
+		fcntl(kin[i], F_SETFL, fcntl(kin[i], F_GETFL) | O_NONBLOCK);
+		pump_idle();
+	}
+	/* kin fill the cap (when no strangers did) and the reserve, then are refused too */
+	ck_assert_uint_eq(srv.nclients, 4 + SOCK_RESERVED_CLIENTS);
+	send_str(kin[SOCK_RESERVED_CLIENTS - 1], "DUMPALL\n");
+	ck_assert_str_eq(collect(kin[SOCK_RESERVED_CLIENTS - 1], 40, &eof),
+			 "DATASTALE\nSETINFO ups.status \"OL\"\nDUMPDONE\n");
+	ck_assert_str_eq(collect(kin[SOCK_RESERVED_CLIENTS], 1, &eof), "");
+	ck_assert(eof);
+	for (i = 0; i < SOCK_RESERVED_CLIENTS + 1; i++)
+		close(kin[i]);
+	if (geteuid() == 0)
+		for (i = 0; i < 6; i++)
+			close(strangers[i]);
+}
+END_TEST
+
+/* 1 MiB of newlines and a stream of unknown commands: a few log lines, and
+ * the connection lives on. */
+START_TEST(test_flood_rate_limited)
+{
+	int fd = connect_client();
+	static char flood[1 << 20];
+	size_t off = 0;
+	int i;
+
+	memset(flood, '\n', sizeof(flood));
+	while (off < sizeof(flood)) {
+		ssize_t w = write(fd, flood + off, sizeof(flood) - off);
+
+		if (w > 0)
+			off += (size_t)w;
+		pump(0);
+	}
+	pump_idle();
+	ck_assert_uint_eq(srv.loglim.logged_total + srv.loglim.suppressed_total, 0);
+	for (i = 0; i < 2000; i++) {
+		send_str(fd, "FOO bar\n");
+		if (i % 100 == 0)
+			pump(0);
+	}
+	pump_idle();
+	ck_assert_uint_eq(srv.loglim.logged_total, SOCKPROTO_LOG_PER_CLIENT);
+	ck_assert_uint_eq(srv.loglim.suppressed_total, 2000 - SOCKPROTO_LOG_PER_CLIENT);
+	/* the summary is due at the end of the window */
+	ck_assert_uint_ne(sock_server_next_deadline(&srv), 0);
+	expect_reply(fd, "PING\n", "PONG\n");
+	ck_assert_ptr_null(srv.clients->sess.tok);
+	close(fd);
+}
+END_TEST
+
+/* The mode is set at bind and no chmod/chown goes by the path: a symlink
+ * swapped in after bind() leads nowhere. */
+START_TEST(test_socket_file_not_by_path)
+{
+	char victim[160], err[256];
+	struct stat sb;
+	int fd;
+
+	snprintf(victim, sizeof(victim), "%s/victim", tmpdir);
+	fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	sock_server_close(&srv);
+	swap_after_bind = victim;
+	ck_assert_int_eq(sock_server_open_group(&srv, sockpath, 0660, 4242, &st, &handlers, NULL,
+						err, sizeof(err)), 0);
+	swap_after_bind = NULL;
+	ck_assert_int_eq(lstat(victim, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	ck_assert_uint_eq(sb.st_gid, getegid());
+	ck_assert_int_eq(lstat(sockpath, &sb), 0);
+	ck_assert(S_ISSOCK(sb.st_mode));
+	ck_assert_uint_eq(sb.st_mode & 07777, 0660);
+	if (geteuid() == 0)
+		ck_assert_uint_eq(sb.st_gid, 4242);
+	/* nothing else left in the directory: the private one is gone */
+	ck_assert_int_eq(unlink(victim), 0);
+	sock_server_close(&srv);
+	ck_assert_int_eq(rmdir(tmpdir), 0);
+	ck_assert_int_eq(mkdir(tmpdir, 0700), 0);
+	ck_assert_int_eq(sock_server_open(&srv, sockpath, 0660, &st, &handlers, NULL,
+					  err, sizeof(err)), 0);
+}
+END_TEST
+
+/* A newer instance put its socket in place: closing the old one leaves it. */
+START_TEST(test_close_leaves_a_newer_socket)
+{
+	struct sock_server newer;
+	char tmp[160], err[256];
+	struct stat before, after;
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/newer", tmpdir);
+	ck_assert_int_eq(sock_server_open(&newer, tmp, 0660, &st, NULL, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(rename(tmp, sockpath), 0);
+	ck_assert_int_eq(stat(sockpath, &before), 0);
+	sock_server_close(&srv);
+	ck_assert_int_eq(stat(sockpath, &after), 0);
+	ck_assert_uint_eq(before.st_ino, after.st_ino);
+	fd = raw_connect(sockpath);
+	ck_assert_int_ge(fd, 0);
+	pump_on(&newer, 100);
+	ck_assert_uint_eq(newer.nclients, 1);
+	close(fd);
+	/* the newer one's own path is sockpath now, not tmp: moved sockets
+	 * are left in place */
+	sock_server_close(&newer);
+	unlink(sockpath);
+	ck_assert_int_eq(sock_server_open(&srv, sockpath, 0660, &st, &handlers, NULL,
+					  err, sizeof(err)), 0);
 }
 END_TEST
 
@@ -837,6 +1094,10 @@ static Suite *sock_suite(void)
 	tcase_add_test(tr, test_flush);
 	tcase_add_test(tr, test_many_clients);
 	tcase_add_test(tr, test_accept_out_of_fds);
+	tcase_add_test(tr, test_cap_leaves_room_for_upsd);
+	tcase_add_test(tr, test_flood_rate_limited);
+	tcase_add_test(tr, test_socket_file_not_by_path);
+	tcase_add_test(tr, test_close_leaves_a_newer_socket);
 	suite_add_tcase(s, tr);
 	return s;
 }
