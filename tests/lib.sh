@@ -188,6 +188,18 @@ track_pid()
 	_itest_pids+=("$1")
 }
 
+# stop_pids PID...: stop_pid each, all signalled first (they exit together).
+stop_pids()
+{
+	local pid
+	for pid in "$@"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "$@"; do
+		stop_pid "$pid"
+	done
+}
+
 # Signal then reap one process, SIGKILL after ~2 s.
 stop_pid()
 {
@@ -871,14 +883,23 @@ seq_step()
 # seq_stop: stop the started drivers (their logs stay for the sanitizer check).
 seq_stop()
 {
-	local ups
+	local ups pids=()
 	for ups in "${SEQ_STARTED[@]}"; do
-		kill -TERM "${SEQ_PID[$ups]}" 2>/dev/null
+		pids+=("${SEQ_PID[$ups]}")
 	done
-	for ups in "${SEQ_STARTED[@]}"; do
-		stop_pid "${SEQ_PID[$ups]}"
-	done
+	stop_pids "${pids[@]}"
 	SEQ_STARTED=()
+}
+
+# seq_sequence: the whole sequence, from the status at start. Up to 8 s at
+# start and 6 s a step: NUT polls every 2 s, our delays are 1.5 s at most.
+seq_sequence()
+{
+	seq_step - - OL 8
+	seq_step 0 0 "OB" 6
+	seq_step 0 1 "LB OB" 6
+	seq_step 1 1 "LB OL" 6
+	seq_step 1 0 "OL" 6
 }
 
 # --- chip models of the modem-line shim (MODEMSIM_CHIP, tests/modemsim.h) ----------
@@ -924,4 +945,17 @@ chip_polled()
 	done
 	out=${out# }
 	echo "${out:-none}"
+}
+
+# chips_run FUNC: FUNC CHIP for every chip of $CHIPS (default: every
+# model), with MODEMSIM_CHIP=CHIP; the time each took in a TAP comment.
+chips_run()
+{
+	local chip start
+	for chip in ${CHIPS:-$CHIP_MODELS}; do
+		[ -n "${CHIP_SYSFS[$chip]:-}" ] || bail_out "unknown chip '$chip' (CHIPS)"
+		start=$(now_ms)
+		MODEMSIM_CHIP=$chip "$1" "$chip"
+		diag "$chip: $(($(now_ms) - start)) ms"
+	done
 }
