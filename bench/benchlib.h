@@ -27,7 +27,23 @@
 struct bl_lines {
 	int cts;
 	int dcd;
+	int rng;
+	int dsr;
 };
+
+/* The level of the input line named CTS, DCD, RNG or DSR; NULL if unknown. */
+static inline int *bl_line_level(struct bl_lines *l, const char *name)
+{
+	if (!strcmp(name, "CTS"))
+		return &l->cts;
+	if (!strcmp(name, "DCD"))
+		return &l->dcd;
+	if (!strcmp(name, "RNG"))
+		return &l->rng;
+	if (!strcmp(name, "DSR"))
+		return &l->dsr;
+	return NULL;
+}
 
 /* One line reassembler per socket: the drivers may split lines over reads. */
 struct bl_linebuf {
@@ -89,7 +105,8 @@ static inline void bl_state_prepare(const char *path, struct bl_lines l, unsigne
 	int fd, n;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	n = snprintf(text, sizeof(text), "CTS=%d DCD=%d\n", l.cts, l.dcd);
+	n = snprintf(text, sizeof(text), "CTS=%d DCD=%d RNG=%d DSR=%d\n",
+		     l.cts, l.dcd, l.rng, l.dsr);
 	(void)seq;	/* levels always differ; port=sim: takes no SEQ word */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)

@@ -182,7 +182,7 @@ static void fleet_connect(struct fleet *f, const struct config *cfg)
 /* Start from OL (CTS and DCD set) whatever an earlier run left in the file. */
 static void fleet_settle(struct fleet *f, const struct config *cfg)
 {
-	struct bl_lines l = { 1, 1 };
+	struct bl_lines l = { .cts = 1, .dcd = 1 };
 	int64_t deadline;
 
 	f->want = "OL";
@@ -207,7 +207,7 @@ static void fleet_settle(struct fleet *f, const struct config *cfg)
 static size_t run_round(struct fleet *f, const struct config *cfg, int64_t *times,
 			int64_t *spread, size_t *fails, unsigned *seq, uint64_t *seed)
 {
-	static struct bl_lines l = { 1, 1 };
+	static struct bl_lines l = { .cts = 1, .dcd = 1 };
 	size_t n = 0;
 
 	for (size_t k = 0; k < cfg->changes; k++) {

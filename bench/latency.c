@@ -7,6 +7,18 @@
  *   toggle  flip CTS every sample; both OL->OB and OB->OL are measured
  *   ob      OL -> drop CTS, time until the status has OB; CTS back (unmeasured)
  *   lb      from OB, drop DCD, time until the status has LB; DCD back (unmeasured)
+ *   line    flip the line named by -L every sample, the other inputs clear;
+ *           for a driver run with -x OL=<line> (-L RNG: RNG set = OL) or
+ *           -x OL=-<line> (-L -RNG: RNG set = OB). Rising and falling edges
+ *           are reported (and saved, -o FILE: FILE.rising, FILE.falling)
+ *           apart. An edge that the driver says it reads on its timer
+ *           (driver.port.polled in the DUMPALL: "RNG", "RNG:rising", "all")
+ *           waits a pause from -P MIN-MAX instead of -p: wide enough to land
+ *           anywhere in the timer's period, and past the driver's follow-up
+ *           read 20 ms after the previous edge. Where the driver publishes
+ *           driver.port.*, each edge's label ends in how it learns of it:
+ *           [event] (TIOCMIWAIT), [timer], or [timer+wait] (the timer, and a
+ *           TIOCMIWAIT the driver does not trust: driver.port.events "not known").
  */
 #include <getopt.h>
 #include <poll.h>
@@ -19,8 +31,11 @@ struct config {
 	const char *label;
 	const char *raw_path;
 	const char *mode;
+	const char *line;	/* -L: line mode's line, without the '-' */
+	bool line_set_ob;	/* -L -NAME: the line set means on battery */
 	size_t samples;
 	long pause_max_ms;
+	long polled_pause_min_ms, polled_pause_max_ms;	/* -P */
 	long timeout_ms;
 	uint64_t seed;
 	pid_t kill_pid;
@@ -38,6 +53,8 @@ struct conn {
 	int fd;
 	struct bl_linebuf lb;
 	char status[256];
+	char polled[128];	/* driver.port.polled, "" if not published */
+	char events[128];	/* driver.port.events */
 	bool status_seen;	/* a ups.status line arrived in this feed */
 	bool dumpdone;
 };
@@ -45,9 +62,10 @@ struct conn {
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: latency -S socket -f statefile [-m toggle|ob|lb] [-n samples]\n"
+		"usage: latency -S socket -f statefile [-m toggle|ob|lb|line] [-L [-]LINE]\n"
+		"               [-n samples]\n"
 		"               [-p max_pause_ms] [-t timeout_ms] [-l label] [-o raw_file]\n"
-		"               [-r seed] [-K driver_pid] [-v]\n"
+		"               [-r seed] [-K driver_pid] [-P min-max] [-v]\n"
 		"       latency -R [-l label] raw_file...   (percentiles of saved samples)\n");
 	exit(2);
 }
@@ -55,17 +73,29 @@ static void usage(void)
 static struct config parse_config(int argc, char **argv)
 {
 	struct config c = { .mode = "toggle", .samples = 200, .pause_max_ms = 20,
+			    .polled_pause_min_ms = 30, .polled_pause_max_ms = 230,
 			    .timeout_ms = 10000, .seed = 88172645463325252ULL,
 			    .label = "latency" };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "S:f:m:n:p:t:l:o:r:K:Rv")) != -1) {
+	while ((opt = getopt(argc, argv, "S:f:m:L:n:p:P:t:l:o:r:K:Rv")) != -1) {
 		switch (opt) {
 		case 'S': c.sock_path = optarg; break;
 		case 'f': c.state_path = optarg; break;
 		case 'm': c.mode = optarg; break;
+		case 'L':
+			c.line_set_ob = optarg[0] == '-';
+			c.line = optarg + c.line_set_ob;
+			break;
 		case 'n': c.samples = strtoul(optarg, NULL, 10); break;
 		case 'p': c.pause_max_ms = strtol(optarg, NULL, 10); break;
+		case 'P':
+			if (sscanf(optarg, "%ld-%ld", &c.polled_pause_min_ms,
+				   &c.polled_pause_max_ms) != 2 ||
+			    c.polled_pause_min_ms < 0 ||
+			    c.polled_pause_max_ms < c.polled_pause_min_ms)
+				bl_die("-P %s: expected MIN-MAX in ms", optarg);
+			break;
 		case 't': c.timeout_ms = strtol(optarg, NULL, 10); break;
 		case 'l': c.label = optarg; break;
 		case 'o': c.raw_path = optarg; break;
@@ -78,9 +108,29 @@ static struct config parse_config(int argc, char **argv)
 	}
 	if (c.merge ? optind >= argc : !c.sock_path || !c.state_path || c.samples == 0)
 		usage();
-	if (strcmp(c.mode, "toggle") && strcmp(c.mode, "ob") && strcmp(c.mode, "lb"))
-		bl_die("-m %s: unknown mode (toggle, ob, lb)", c.mode);
+	if (strcmp(c.mode, "toggle") && strcmp(c.mode, "ob") && strcmp(c.mode, "lb") &&
+	    strcmp(c.mode, "line"))
+		bl_die("-m %s: unknown mode (toggle, ob, lb, line)", c.mode);
+	if (!strcmp(c.mode, "line")) {
+		struct bl_lines l = { 0 };
+
+		if (!c.line || !bl_line_level(&l, c.line))
+			bl_die("-m line needs -L [-]CTS|DCD|RNG|DSR (is '%s')",
+			       c.line ? c.line : "");
+	}
 	return c;
+}
+
+/* If line is `SETINFO <var> "..."`, copy the value (without quotes) to val. */
+static bool parse_setinfo(const char *line, const char *var, char *val, size_t len)
+{
+	size_t n = strlen(var);
+
+	if (strncmp(line, "SETINFO ", 8) || strncmp(line + 8, var, n) || strncmp(line + 8 + n, " \"", 2))
+		return false;
+	snprintf(val, len, "%s", line + 8 + n + 2);
+	val[strcspn(val, "\"")] = '\0';
+	return true;
 }
 
 static void on_line(void *ctx, const char *line)
@@ -89,6 +139,10 @@ static void on_line(void *ctx, const char *line)
 
 	if (bl_parse_status(line, cn->status, sizeof(cn->status)))
 		cn->status_seen = true;
+	else if (parse_setinfo(line, "driver.port.polled", cn->polled, sizeof(cn->polled)))
+		;
+	else if (parse_setinfo(line, "driver.port.events", cn->events, sizeof(cn->events)))
+		;
 	else if (strcmp(line, "DUMPDONE") == 0)
 		cn->dumpdone = true;
 }
@@ -174,15 +228,17 @@ static void settle(const struct config *c, struct conn *cn, struct bl_lines l,
 		       g->want ? g->want : "-", g->absent ? g->absent : "-", cn->status);
 }
 
-static void write_raw(const char *path, const int64_t *v, size_t n)
+static void write_raw(const char *path, const char *suffix, const int64_t *v, size_t n)
 {
+	char name[4096];
 	FILE *f;
 
 	if (!path)
 		return;
-	f = fopen(path, "w");
+	snprintf(name, sizeof(name), "%s%s", path, suffix);
+	f = fopen(name, "w");
 	if (!f)
-		bl_die("%s: %s", path, strerror(errno));
+		bl_die("%s: %s", name, strerror(errno));
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%lld\n", (long long)v[i]);
 	fclose(f);
@@ -193,7 +249,7 @@ static size_t run_samples(const struct config *c, struct conn *cn, int64_t *lat,
 {
 	static const struct status_goal ob = { "OB", "OL" }, ol = { "OL", "OB" };
 	static const struct status_goal lb = { "LB", NULL }, nolb = { "OB", "LB" };
-	struct bl_lines l = { 1, 1 };
+	struct bl_lines l = { .cts = 1, .dcd = 1 };
 	uint64_t seed = c->seed;
 	unsigned seq = 0;
 	size_t n = 0;
@@ -239,6 +295,89 @@ static size_t run_samples(const struct config *c, struct conn *cn, int64_t *lat,
 	return n;
 }
 
+/* Does the driver read this edge of line on its timer (driver.port.polled)? */
+static bool edge_polled(const char *polled, const char *line, bool rising)
+{
+	char word[32];
+
+	if (!strncmp(polled, "all", 3) || bl_has_word(polled, line))
+		return true;
+	snprintf(word, sizeof(word), "%s:%s", line, rising ? "rising" : "falling");
+	return bl_has_word(polled, word);
+}
+
+/* " [event]", " [timer]", " [timer+wait]", or "" if the driver did not say. */
+static const char *edge_via(const struct conn *cn, const char *line, bool rising)
+{
+	if (!cn->polled[0])
+		return "";
+	if (!edge_polled(cn->polled, line, rising))
+		return " [event]";
+	return strcmp(cn->events, "not known") ? " [timer]" : " [timer+wait]";
+}
+
+/*
+ * Line mode: flip one line per sample; rising edges go to rise[], falling
+ * ones to fall[] (each sized for every sample).
+ */
+static void run_line_samples(const struct config *c, struct conn *cn, int64_t *rise,
+			     size_t *nrise, int64_t *fall, size_t *nfall, size_t *fails)
+{
+	static const struct status_goal ob = { "OB", "OL" }, ol = { "OL", "OB" };
+	struct bl_lines l = { 0 };
+	int *level = bl_line_level(&l, c->line);
+	uint64_t seed = c->seed;
+	unsigned seq = 0;
+
+	/* start on line (OL): the line set, or clear for -L -NAME */
+	*level = !c->line_set_ob;
+	settle(c, cn, l, &ol, &seq);
+	for (size_t i = 0; i < c->samples; i++) {
+		const struct status_goal *g;
+		int64_t t0, t1;
+
+		if (edge_polled(cn->polled, c->line, !*level))
+			bl_sleep_ms(c->polled_pause_min_ms +
+				    bl_pause_ms(&seed, c->polled_pause_max_ms - c->polled_pause_min_ms));
+		else
+			bl_sleep_ms(bl_pause_ms(&seed, c->pause_max_ms));
+		*level = !*level;
+		g = (*level != c->line_set_ob) ? &ol : &ob;
+		t0 = change_lines(c, l, &seq);
+		t1 = wait_status(cn, g, c->timeout_ms);
+		if (c->verbose)
+			fprintf(stderr, "sample %zu %s %s t0=%.6f t1=%.6f status=%s\n", i,
+				c->line, *level ? "rising" : "falling", t0 / 1e9, t1 / 1e9,
+				cn->status);
+		if (t1 >= 0) {
+			if (*level)
+				rise[(*nrise)++] = t1 - t0;
+			else
+				fall[(*nfall)++] = t1 - t0;
+		} else if (++*fails >= 3) {
+			fprintf(stderr, "%s: %zu changes got no broadcast within %ld ms; giving up\n",
+				c->label, *fails, c->timeout_ms);
+			break;
+		} else {
+			/* the status may still come: start the next sample from it */
+			settle(c, cn, l, g, &seq);
+		}
+	}
+}
+
+static void report_line(const struct config *c, const struct conn *cn, int64_t *rise,
+			size_t nrise, int64_t *fall, size_t nfall, size_t fails)
+{
+	char label[256];
+
+	write_raw(c->raw_path, ".rising", rise, nrise);
+	write_raw(c->raw_path, ".falling", fall, nfall);
+	snprintf(label, sizeof(label), "%s rising%s", c->label, edge_via(cn, c->line, true));
+	bl_report(label, rise, nrise, fails);
+	snprintf(label, sizeof(label), "%s falling%s", c->label, edge_via(cn, c->line, false));
+	bl_report(label, fall, nfall, 0);
+}
+
 /* -R: pool the samples saved by several runs (parallel driver instances). */
 static int merge_raw(const char *label, int nfiles, char **files)
 {
@@ -280,9 +419,21 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	cn.fd = bl_connect(c.sock_path);
 	dumpall(&cn);
-	n = run_samples(&c, &cn, lat, &fails);
-	write_raw(c.raw_path, lat, n);
-	bl_report(c.label, lat, n, fails);
+	if (!strcmp(c.mode, "line")) {
+		int64_t *fall = calloc(c.samples, sizeof(*fall));
+		size_t nfall = 0;
+
+		if (!fall)
+			bl_die("out of memory for %zu samples", c.samples);
+		n = 0;
+		run_line_samples(&c, &cn, lat, &n, fall, &nfall, &fails);
+		report_line(&c, &cn, lat, n, fall, nfall, fails);
+		free(fall);
+	} else {
+		n = run_samples(&c, &cn, lat, &fails);
+		write_raw(c.raw_path, "", lat, n);
+		bl_report(c.label, lat, n, fails);
+	}
 	bl_kill_driver(c.kill_pid);
 	free(lat);
 	return fails ? 1 : 0;

@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	close(p[1]);
 	bl_sleep_ms(200);	/* let the child enter its first wait */
 	for (size_t i = 0; i < samples; i++) {
-		struct bl_lines l = { (int)(i & 1), 1 };
+		struct bl_lines l = { .cts = (int)(i & 1), .dcd = 1 };
 		int64_t t0, t1;
 
 		bl_sleep_ms(bl_pause_ms(&seed, pause_max));
