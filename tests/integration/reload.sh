@@ -211,7 +211,9 @@ rss_kb()
 	awk '/^VmRSS:/ { print $2 }' "/proc/$DRIVER_PID/status"
 }
 
-if [ "$VALGRIND_MODE" = 1 ]; then
+if [ "$VALGRIND_MODE" = 1 ] || ldd "$GENERICUPS" 2>/dev/null | grep -q libasan; then
+	# valgrind and ASan hold freed memory back (quarantine): RSS says nothing
+	# here; their own leak report at exit does
 	ok "20 failed reloads answer TRACKING 3 (failed)" fail_reloads 20
 else
 	fail_reloads 500 || not_ok "500 failed reloads (warm-up) answer TRACKING 3 (failed)" "$(sock_since | tail -n 3)"
