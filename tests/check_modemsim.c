@@ -391,7 +391,7 @@ START_TEST(test_log_format)
 {
 	struct fixture fx;
 	char out[OUT_MAX], buf[OUT_MAX], *line, *save = NULL;
-	const char *events[] = { "OPEN ", "TIOCMSET 0x002", "TIOCMBIS 0x004",
+	const char *events[] = { "OPEN ", "CHIP ftdi", "TIOCMSET 0x002", "TIOCMBIS 0x004",
 				 "TIOCMBIC 0x002", "TIOCMGET 0x024", "CLOSE" };
 	double last = 0;
 	int n = 0;
@@ -408,7 +408,7 @@ START_TEST(test_log_format)
 		char frac[16], ev[64];
 		int pid, used = 0;
 
-		ck_assert_int_lt(n, 6);
+		ck_assert_int_lt(n, 7);
 		ck_assert_msg(sscanf(line, "%lld.%15[0-9] %d %n", &sec, frac, &pid, &used) == 3,
 			      "bad log line '%s'", line);
 		ck_assert_uint_eq(strlen(frac), 9);
@@ -419,7 +419,7 @@ START_TEST(test_log_format)
 		ck_assert_msg(strncmp(ev, events[n], strlen(events[n])) == 0,
 			      "log line %d is '%s', want '%s'", n, ev, events[n]);
 	}
-	ck_assert_int_eq(n, 6);
+	ck_assert_int_eq(n, 7);
 	fixture_done(&fx);
 }
 END_TEST
@@ -832,6 +832,578 @@ START_TEST(test_flock_shared)
 }
 END_TEST
 
+/* ---- chip models (MODEMSIM_CHIP) ------------------------------------ */
+
+#define USB_SERIAL_DRIVERS	"../../../../../bus/usb-serial/drivers/"
+#define PLATFORM_DRIVERS	"../../../bus/platform/drivers/"
+
+/* Each chip: the name logged, its sysfs driver link and its TIOCGSERIAL. */
+static const struct {
+	const char *env;	/* MODEMSIM_CHIP=..., NULL: unset */
+	const char *name;
+	const char *link;
+	const char *serial;
+} chip_ids[] = {
+	{ NULL, "ftdi", USB_SERIAL_DRIVERS "ftdi_sio",
+	  "tiocgserial type=0 line=0 port=0x0 irq=0 baud_base=24000000" },
+	{ "MODEMSIM_CHIP=", "ftdi", USB_SERIAL_DRIVERS "ftdi_sio",
+	  "tiocgserial type=0 line=0 port=0x0 irq=0 baud_base=24000000" },
+	{ "MODEMSIM_CHIP=ftdi", "ftdi", USB_SERIAL_DRIVERS "ftdi_sio",
+	  "tiocgserial type=0 line=0 port=0x0 irq=0 baud_base=24000000" },
+	{ "MODEMSIM_CHIP=8250", "8250", PLATFORM_DRIVERS "serial8250",
+	  "tiocgserial type=4 line=0 port=0x3f8 irq=4 baud_base=115200" },
+	{ "MODEMSIM_CHIP=pl2303", "pl2303", USB_SERIAL_DRIVERS "pl2303",
+	  "tiocgserial type=0 line=0 port=0x0 irq=0 baud_base=0" },
+	{ "MODEMSIM_CHIP=ch341", "ch341", USB_SERIAL_DRIVERS "ch341-uart",
+	  "tiocgserial type=0 line=0 port=0x0 irq=0 baud_base=0" },
+	{ "MODEMSIM_CHIP=cp210x", "cp210x", USB_SERIAL_DRIVERS "cp210x",
+	  "tiocgserial type=0 line=0 port=0x0 irq=0 baud_base=0" },
+	{ "MODEMSIM_CHIP=cdc-acm", "cdc-acm", "../../../../../bus/usb/drivers/cdc_acm",
+	  "tiocgserial type=0 line=0 port=0x0 irq=0 baud_base=0" },
+	{ "MODEMSIM_CHIP=unknown", "unknown", PLATFORM_DRIVERS "mystery_uart",
+	  "tiocgserial err ENOTTY" },
+};
+
+#define N_CHIP_IDS ((int)(sizeof(chip_ids) / sizeof(chip_ids[0])))
+
+/* The chip's environment as an extra[] list (NULL-terminated). */
+static const char *const *chip_env(const char *env, const char *more, const char **buf)
+{
+	int n = 0;
+
+	if (env)
+		buf[n++] = env;
+	if (more)
+		buf[n++] = more;
+	buf[n] = NULL;
+	return buf;
+}
+
+/* "CHIP <name>" once per process, after its first OPEN. */
+START_TEST(test_chip_logged)
+{
+	struct fixture fx;
+	const char *env[3];
+	char out[OUT_MAX], ev[64], buf[OUT_MAX], *chip;
+
+	fixture_init(&fx);
+	set_state(&fx, "CTS=1\n");
+	probe_run(&fx, chip_env(chip_ids[_i].env, NULL, env),
+		  OPS("open", "close", "open", "close"), out, sizeof(out));
+	ck_assert_str_eq(out, "open ok\nclose ok\nopen ok\nclose ok\n");
+	snprintf(ev, sizeof(ev), "CHIP %s", chip_ids[_i].name);
+	ck_assert_int_eq(log_count(&fx, ev), 1);
+	read_text(fx.log, buf, sizeof(buf));
+	chip = strstr(buf, " CHIP ");
+	ck_assert_ptr_nonnull(chip);
+	ck_assert_ptr_nonnull(strstr(buf, " OPEN "));
+	ck_assert_ptr_nonnull(strstr(buf, " CLOSE"));
+	ck_assert_msg(strstr(buf, " OPEN ") < chip && chip < strstr(buf, " CLOSE"),
+		      "CHIP is not between the first OPEN and CLOSE:\n%s", buf);
+	probe_run(&fx, chip_env(chip_ids[_i].env, NULL, env), OPS("open"), out, sizeof(out));
+	ck_assert_int_eq(log_count(&fx, ev), 2);	/* another process */
+	fixture_done(&fx);
+}
+END_TEST
+
+/* A name that is no chip fails the open, so a typo cannot test the default. */
+START_TEST(test_chip_bad_name)
+{
+	struct fixture fx;
+	char out[OUT_MAX];
+
+	fixture_init(&fx);
+	set_state(&fx, "CTS=1\n");
+	probe_run(&fx, OPS("MODEMSIM_CHIP=ftdi_sio"), OPS("open", "open2", "openat"),
+		  out, sizeof(out));
+	ck_assert_str_eq(out, "open err EINVAL\nopen2 err EINVAL\nopenat err EINVAL\n");
+	ck_assert_int_eq(log_count(&fx, "CHIP ftdi"), 0);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* The sysfs driver link of the port, through every entry point, cut like
+ * readlink(2) cuts; once the port is closed the path is the kernel's again
+ * (a pty has no device in /sys/dev/char). */
+START_TEST(test_chip_readlink)
+{
+	struct fixture fx;
+	const char *env[3];
+	char out[OUT_MAX], want[OUT_MAX];
+	const char *link = chip_ids[_i].link;
+	size_t n = strlen(link);
+
+	fixture_init(&fx);
+	set_state(&fx, "CTS=1\n");
+	probe_run(&fx, chip_env(chip_ids[_i].env, NULL, env),
+		  OPS("open", "readlink-driver", "readlink-driver:readlinkat",
+		      "readlink-driver:readlink_chk", "readlink-driver:readlinkat_chk",
+		      "readlink-driver:readlink:9", "readlink-driver:readlinkat_chk:9",
+		      "close", "readlink-driver"),
+		  out, sizeof(out));
+	snprintf(want, sizeof(want), "open ok\n"
+		 "readlink-driver %zu %s\nreadlink-driver %zu %s\n"
+		 "readlink-driver %zu %s\nreadlink-driver %zu %s\n"
+		 "readlink-driver 9 %.9s\nreadlink-driver 9 %.9s\n"
+		 "close ok\nreadlink-driver err ENOENT\n",
+		 n, link, n, link, n, link, n, link, link, link);
+	ck_assert_str_eq(out, want);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* Other paths reach the real readlink, all four entry points. */
+START_TEST(test_readlink_passthrough)
+{
+	static const char *const fns[] = {
+		"readlink", "readlinkat", "readlink_chk", "readlinkat_chk",
+	};
+	struct fixture fx;
+	char out[OUT_MAX], want[OUT_MAX], lnk[128], other[512], op[4][192];
+	char real_other[256] = "";
+	const char *sys = "/sys/dev/char/1:3/device/driver";
+	ssize_t n;
+
+	fixture_init(&fx);
+	set_state(&fx, "CTS=1\n");
+	snprintf(lnk, sizeof(lnk), "%s/lnk", fx.dir);
+	ck_assert_int_eq(symlink("../elsewhere/target", lnk), 0);
+	for (int k = 0; k < 4; k++)
+		snprintf(op[k], sizeof(op[k]), "readlink-path:%s:%s", fns[k], lnk);
+	/* the same question the shim must not answer: what does the system say? */
+	n = readlink(sys, real_other, sizeof(real_other) - 1);
+	if (n < 0)
+		snprintf(other, sizeof(other), "readlink-path err %s",
+			 errno == ENOENT ? "ENOENT" : errno == ENOTDIR ? "ENOTDIR" : "E?");
+	else
+		snprintf(other, sizeof(other), "readlink-path %zd %.*s", n, (int)n, real_other);
+	/* near misses of the port's own link are the kernel's (a pty has no
+	 * device in /sys/dev/char) */
+	probe_run(&fx, OPS("MODEMSIM_CHIP=8250"),
+		  OPS("open", op[0], op[1], op[2], op[3],
+		      "readlink-path:readlink:/sys/dev/char/1:3/device/driver",
+		      "readlink-path:readlink:/nonexistent/link",
+		      "readlink-dev:/device/driver", "readlink-dev:/device/driver/",
+		      "readlink-dev:/device/driverX", "readlink-dev:/device",
+		      "readlink-dev:/driver", "readlink-dev:"),
+		  out, sizeof(out));
+	snprintf(want, sizeof(want), "open ok\n"
+		 "readlink-path 19 ../elsewhere/target\nreadlink-path 19 ../elsewhere/target\n"
+		 "readlink-path 19 ../elsewhere/target\nreadlink-path 19 ../elsewhere/target\n"
+		 "%s\nreadlink-path err ENOENT\n"
+		 "readlink-dev 40 ../../../bus/platform/drivers/serial8250\n"
+		 "readlink-dev err ENOENT\nreadlink-dev err ENOENT\nreadlink-dev err ENOENT\n"
+		 "readlink-dev err ENOENT\nreadlink-dev err ENOENT\n", other);
+	ck_assert_str_eq(out, want);
+	fixture_done(&fx);
+}
+END_TEST
+
+START_TEST(test_chip_tiocgserial)
+{
+	struct fixture fx;
+	const char *env[3];
+	char out[OUT_MAX], want[OUT_MAX];
+
+	fixture_init(&fx);
+	set_state(&fx, "CTS=1\n");
+	probe_run(&fx, chip_env(chip_ids[_i].env, NULL, env), OPS("open", "tiocgserial"),
+		  out, sizeof(out));
+	snprintf(want, sizeof(want), "open ok\n%s\n", chip_ids[_i].serial);
+	ck_assert_str_eq(out, want);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* ERR (a failing transfer) leaves TIOCGSERIAL alone; a vanished device,
+ * whose tty is hung up, fails it with EIO. */
+START_TEST(test_tiocgserial_faults)
+{
+	struct fixture fx;
+	char out[OUT_MAX];
+	static struct running r;
+
+	fixture_init(&fx);
+	set_state(&fx, "CTS=1 ERR=EIO\n");
+	probe_start(&r, &fx, OPS("MODEMSIM_CHIP=8250"),
+		    OPS("open", "get", "tiocgserial", "waitfor:gone", "tiocgserial"));
+	probe_expect_line(&r, "tiocgserial type=4 line=0 port=0x3f8 irq=4 baud_base=115200");
+	set_state(&fx, "CTS=1 GONE=1\n");
+	touch(&fx, "gone");
+	probe_finish(&r, out, sizeof(out));
+	ck_assert_str_eq(out, "open ok\nget err EIO\n"
+			 "tiocgserial type=4 line=0 port=0x3f8 irq=4 baud_base=115200\n"
+			 "waitfor ok\ntiocgserial err EIO\n");
+	fixture_done(&fx);
+}
+END_TEST
+
+/* TIOCMGET: cdc-acm always reports CTS (acm_tty_tiocmget), others the lines. */
+static const struct {
+	const char *chip;
+	const char *state;
+	const char *get;
+} chip_get_cases[] = {
+	{ "MODEMSIM_CHIP=cdc-acm", "CTS=0\n", "get 0x026" },
+	{ "MODEMSIM_CHIP=cdc-acm", "CTS=1\n", "get 0x026" },
+	{ "MODEMSIM_CHIP=cdc-acm", "DCD=1 RNG=1\n", "get 0x0e6" },
+	{ "MODEMSIM_CHIP=cdc-acm", "DSR=1\n", "get 0x126" },
+	{ "MODEMSIM_CHIP=8250", "CTS=0 DSR=1\n", "get 0x106" },
+	{ "MODEMSIM_CHIP=cp210x", "RNG=1\n", "get 0x086" },
+	{ "MODEMSIM_CHIP=pl2303", "CTS=1 DCD=1\n", "get 0x066" },
+	{ "MODEMSIM_CHIP=unknown", "CTS=0\n", "get 0x006" },
+};
+
+START_TEST(test_chip_get)
+{
+	struct fixture fx;
+	char out[OUT_MAX], want[64];
+
+	fixture_init(&fx);
+	set_state(&fx, chip_get_cases[_i].state);
+	probe_run(&fx, OPS(chip_get_cases[_i].chip), OPS("open", "get"), out, sizeof(out));
+	snprintf(want, sizeof(want), "open ok\n%s\n", chip_get_cases[_i].get);
+	ck_assert_str_eq(out, want);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* TIOCGICOUNT per chip through one sequence of states (from "CTS=0"). */
+static const char *const chip_steps[] = {
+	"RNG=1\n",				/* RI rises */
+	"RNG=0\n",				/* RI falls */
+	"PULSE=RNG SEQ=1\n",			/* RI went and came back */
+	"CTS=1\n",
+	"CTS=0 DSR=1 DCD=1\n",
+	"DSR=1 DCD=1 PULSE=CTS,DSR SEQ=2\n",
+	"DSR=1 DCD=1 RNG=1\n",			/* RI rises again */
+	"DSR=1 RNG=1\n",			/* DCD falls with RI held set */
+};
+
+#define N_CHIP_STEPS ((int)(sizeof(chip_steps) / sizeof(chip_steps[0])))
+
+#define IC(cts, dsr, rng, dcd) "icount cts=" #cts " dsr=" #dsr " rng=" #rng " dcd=" #dcd
+
+static const struct {
+	const char *chip;
+	const char *icount[N_CHIP_STEPS];
+} chip_icount_cases[] = {
+	/* every edge counts (ftdi_process_packet) */
+	{ "MODEMSIM_CHIP=ftdi", { IC(0, 0, 1, 0), IC(0, 0, 2, 0), IC(0, 0, 4, 0), IC(1, 0, 4, 0),
+		IC(2, 1, 4, 1), IC(4, 3, 4, 1), IC(4, 3, 5, 1), IC(4, 3, 5, 2) } },
+	{ "MODEMSIM_CHIP=unknown", { IC(0, 0, 1, 0), IC(0, 0, 2, 0), IC(0, 0, 4, 0), IC(1, 0, 4, 0),
+		IC(2, 1, 4, 1), IC(4, 3, 4, 1), IC(4, 3, 5, 1), IC(4, 3, 5, 2) } },
+	/* rng: trailing edges only (TERI) */
+	{ "MODEMSIM_CHIP=8250", { IC(0, 0, 0, 0), IC(0, 0, 1, 0), IC(0, 0, 2, 0), IC(1, 0, 2, 0),
+		IC(2, 1, 2, 1), IC(4, 3, 2, 1), IC(4, 3, 2, 1), IC(4, 3, 2, 2) } },
+	/* no cts; rng on every notification with RI set */
+	{ "MODEMSIM_CHIP=cdc-acm", { IC(0, 0, 1, 0), IC(0, 0, 1, 0), IC(0, 0, 2, 0), IC(0, 0, 2, 0),
+		IC(0, 1, 2, 1), IC(0, 3, 2, 1), IC(0, 3, 3, 1), IC(0, 3, 4, 2) } },
+	/* modem-status events not implemented */
+	{ "MODEMSIM_CHIP=cp210x", { IC(0, 0, 0, 0), IC(0, 0, 0, 0), IC(0, 0, 0, 0), IC(0, 0, 0, 0),
+		IC(0, 0, 0, 0), IC(0, 0, 0, 0), IC(0, 0, 0, 0), IC(0, 0, 0, 0) } },
+	/* no get_icount */
+	{ "MODEMSIM_CHIP=pl2303", { "icount err ENOTTY", "icount err ENOTTY", "icount err ENOTTY",
+		"icount err ENOTTY", "icount err ENOTTY", "icount err ENOTTY", "icount err ENOTTY",
+		"icount err ENOTTY" } },
+	{ "MODEMSIM_CHIP=ch341", { "icount err ENOTTY", "icount err ENOTTY", "icount err ENOTTY",
+		"icount err ENOTTY", "icount err ENOTTY", "icount err ENOTTY", "icount err ENOTTY",
+		"icount err ENOTTY" } },
+};
+
+START_TEST(test_chip_icount)
+{
+	const char *ops[4 + 3 * N_CHIP_STEPS] = { "open", "mark:r" };
+	char names[N_CHIP_STEPS][24], out[OUT_MAX], want[OUT_MAX] = "open ok\nr\n";
+	static struct running r;
+	struct fixture fx;
+	int n = 2;
+
+	for (int k = 0; k < N_CHIP_STEPS; k++) {
+		snprintf(names[k], sizeof(names[k]), "waitfor:s%d", k);
+		ops[n++] = names[k];
+		ops[n++] = "icount";
+		ops[n++] = "mark:r";
+	}
+	ops[n] = NULL;
+	fixture_init(&fx);
+	set_state(&fx, "CTS=0\n");
+	probe_start(&r, &fx, OPS(chip_icount_cases[_i].chip), ops);
+	probe_expect_line(&r, "r");
+	for (int k = 0; k < N_CHIP_STEPS; k++) {
+		set_state(&fx, chip_steps[k]);
+		touch(&fx, names[k] + 8);
+		probe_expect_line(&r, "r");
+		strcat(want, "waitfor ok\n");
+		strcat(want, chip_icount_cases[_i].icount[k]);
+		strcat(want, "\nr\n");
+	}
+	probe_finish(&r, out, sizeof(out));
+	ck_assert_str_eq(out, want);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* TIOCMIWAIT per chip: which changes end a wait. */
+static const struct {
+	const char *chip;
+	const char *before;	/* state when the wait begins */
+	const char *op;
+	const char *after;	/* state written while it waits */
+	const char *want;
+} chip_wait_cases[] = {
+	/* 8250: RI clear -> set moves no counter, so it never ends a wait */
+	{ "MODEMSIM_CHIP=8250", "RNG=0\n", "miwait:0x080:400", "RNG=1\n", "miwait timeout" },
+	{ "MODEMSIM_CHIP=8250", "RNG=0\n", "miwait:0x1e0:400", "RNG=1\n", "miwait timeout" },
+	{ "MODEMSIM_CHIP=8250", "RNG=1\n", "miwait:0x080:5000", "RNG=0\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=8250", "RNG=0\n", "miwait:0x080:5000", "PULSE=RNG\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=8250", "CTS=1\n", "miwait:0x020:5000", "CTS=0\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=8250", "DCD=0\n", "miwait:0x040:5000", "DCD=1\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=8250", "CTS=1\n", "miwait:0x020:5000", "CTS=1 GONE=1\n", "miwait err EIO" },
+	/* cdc-acm: CTS is never watched; RI counts when set, not when cleared */
+	{ "MODEMSIM_CHIP=cdc-acm", "CTS=0\n", "miwait:0x020:400", "CTS=1\n", "miwait timeout" },
+	{ "MODEMSIM_CHIP=cdc-acm", "CTS=1\n", "miwait:0x1e0:400", "CTS=0\n", "miwait timeout" },
+	{ "MODEMSIM_CHIP=cdc-acm", "RNG=1\n", "miwait:0x080:400", "RNG=0\n", "miwait timeout" },
+	{ "MODEMSIM_CHIP=cdc-acm", "RNG=0\n", "miwait:0x080:5000", "RNG=1\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=cdc-acm", "DSR=1\n", "miwait:0x100:5000", "DSR=0\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=cdc-acm", "DCD=0\n", "miwait:0x040:5000", "DCD=1\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=cdc-acm", "RNG=1\n", "miwait:0x080:5000", "RNG=1 DCD=1\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=cdc-acm", "DCD=1\n", "miwait:0x040:5000", "GONE=1\n", "miwait err EIO" },
+	/* cp210x: no TIOCMIWAIT at all */
+	{ "MODEMSIM_CHIP=cp210x", "CTS=0\n", "miwait:0x1e0:5000", "CTS=1\n", "miwait err ENOTTY" },
+	/* pl2303, ch341, unknown, ftdi: every edge of every line */
+	{ "MODEMSIM_CHIP=pl2303", "CTS=1\n", "miwait:0x020:5000", "CTS=0\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=pl2303", "RNG=0\n", "miwait:0x080:5000", "RNG=1\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=pl2303", "RNG=1\n", "miwait:0x080:5000", "RNG=0\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=ch341", "DSR=0\n", "miwait:0x100:5000", "DSR=1\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=ch341", "RNG=0\n", "miwait:0x080:5000", "RNG=1\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=ch341", "RNG=1\n", "miwait:0x080:5000", "RNG=0\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=unknown", "RNG=0\n", "miwait:0x080:5000", "RNG=1\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=ftdi", "RNG=0\n", "miwait:0x080:5000", "RNG=1\n", "miwait ok" },
+	{ "MODEMSIM_CHIP=ftdi", "DCD=1\n", "miwait:0x040:5000", "GONE=1\n", "miwait err EIO" },
+};
+
+START_TEST(test_chip_miwait)
+{
+	struct fixture fx;
+	char out[OUT_MAX], want[64];
+	static struct running r;
+	double took;
+
+	fixture_init(&fx);
+	set_state(&fx, chip_wait_cases[_i].before);
+	probe_start(&r, &fx, OPS(chip_wait_cases[_i].chip),
+		    OPS("open", "mark:go", chip_wait_cases[_i].op));
+	probe_expect_line(&r, "go");
+	sleep_ms(100);
+	set_state(&fx, chip_wait_cases[_i].after);
+	took = probe_finish(&r, out, sizeof(out));
+	snprintf(want, sizeof(want), "open ok\ngo\n%s\n", chip_wait_cases[_i].want);
+	ck_assert_str_eq(out, want);
+	if (strcmp(chip_wait_cases[_i].want, "miwait timeout") != 0)
+		ck_assert_double_lt(took, 3.0);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* cdc-acm compares with acm->oldcount, which the last check set: a change
+ * between two waits ends the next one at once (then it blocks again). But
+ * each notification sets oldcount too, so of two changes between waits
+ * only the last one is seen. The others compare with the counters at
+ * entry: any change before the wait is history. */
+static const struct {
+	const char *chip;
+	const char *second;	/* the DCD wait after DCD changed */
+} oldcount_cases[] = {
+	{ "MODEMSIM_CHIP=cdc-acm", "miwait ok" },
+	{ "MODEMSIM_CHIP=8250", "miwait timeout" },
+};
+
+START_TEST(test_chip_oldcount)
+{
+	struct fixture fx;
+	char out[OUT_MAX], want[OUT_MAX];
+	static struct running r;
+
+	fixture_init(&fx);
+	set_state(&fx, "DSR=0 DCD=0\n");
+	probe_start(&r, &fx, OPS(oldcount_cases[_i].chip),
+		    OPS("open", "mark:r1", "miwait:0x140:5000", "mark:r2", "waitfor:go2",
+			"miwait:0x040:400", "miwait:0x040:400",
+			"waitfor:go3", "tcgetattr", "waitfor:go4", "miwait:0x100:400"));
+	probe_expect_line(&r, "r1");
+	sleep_ms(100);
+	set_state(&fx, "DSR=1 DCD=0\n");	/* ends the first wait */
+	probe_expect_line(&r, "r2");
+	set_state(&fx, "DSR=1 DCD=1\n");	/* between the waits */
+	touch(&fx, "go2");
+	probe_expect_line(&r, "miwait timeout");
+	set_state(&fx, "DSR=0 DCD=1\n");	/* seen by tcgetattr: a notification */
+	touch(&fx, "go3");
+	probe_expect_line(&r, "tcgetattr ok");
+	set_state(&fx, "DSR=0 DCD=0\n");	/* the next one hides it from DSR */
+	touch(&fx, "go4");
+	probe_finish(&r, out, sizeof(out));
+	snprintf(want, sizeof(want), "open ok\nr1\nmiwait ok\nr2\nwaitfor ok\n%s\n"
+		 "miwait timeout\nwaitfor ok\ntcgetattr ok\nwaitfor ok\nmiwait timeout\n",
+		 oldcount_cases[_i].second);
+	ck_assert_str_eq(out, want);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* ftdi: the status comes with a bulk-in packet, every 16 ms: a wait ends
+ * on a multiple of 16 ms of CLOCK_MONOTONIC, after the change. The chip
+ * without the latency ends it before that boundary. Changes are made half
+ * way between two boundaries; one try in five may suffer the scheduler. */
+#define LAT_NS		((long long)MODEMSIM_FTDI_LATENCY_MS * 1000000LL)
+#define LAT_SLACK_NS	3000000LL
+#define LAT_TRIES	5
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void sleep_until_ns(long long ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static const struct {
+	const char *chip;
+	int latency;
+} latency_cases[] = {
+	{ "MODEMSIM_CHIP=ftdi", 1 },
+	{ "MODEMSIM_CHIP=unknown", 0 },
+};
+
+START_TEST(test_chip_latency)
+{
+	const char *ops[2 + 2 * LAT_TRIES] = { "open" };
+	long long changed[LAT_TRIES];
+	char out[OUT_MAX], *line, *save = NULL;
+	static struct running r;
+	struct fixture fx;
+	int n = 1, k, good = 0;
+
+	for (k = 0; k < LAT_TRIES; k++) {
+		ops[n++] = "mark:w";
+		ops[n++] = "miwait-at:0x020:1500";
+	}
+	ops[n] = NULL;
+	fixture_init(&fx);
+	set_state(&fx, "CTS=0\n");
+	probe_start(&r, &fx, OPS(latency_cases[_i].chip), ops);
+	for (k = 0; k < LAT_TRIES; k++) {
+		probe_expect_line(&r, "w");
+		sleep_ms(40);	/* the probe is in the wait */
+		sleep_until_ns((now_ns() / LAT_NS + 1) * LAT_NS + LAT_NS / 2);
+		changed[k] = now_ns();
+		set_state(&fx, k % 2 ? "CTS=0\n" : "CTS=1\n");
+	}
+	probe_finish(&r, out, sizeof(out));
+	k = 0;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		long long sec, nsec, returned, boundary;
+
+		if (strncmp(line, "miwait", 6) != 0)
+			continue;
+		ck_assert_msg(sscanf(line, "miwait ok at %lld.%lld", &sec, &nsec) == 2,
+			      "try %d: '%s'", k, line);
+		ck_assert_int_lt(k, LAT_TRIES);
+		returned = sec * 1000000000LL + nsec;
+		boundary = (changed[k] / LAT_NS + 1) * LAT_NS;	/* next packet */
+		ck_assert_msg(returned > changed[k], "try %d returned before the change", k);
+		if (latency_cases[_i].latency)
+			good += returned >= boundary && returned - boundary < LAT_SLACK_NS;
+		else
+			good += returned < boundary;
+		k++;
+	}
+	ck_assert_int_eq(k, LAT_TRIES);
+	ck_assert_msg(good >= LAT_TRIES - 1, "%s: only %d of %d waits ended %s",
+		      latency_cases[_i].chip, good, LAT_TRIES,
+		      latency_cases[_i].latency ? "just after a 16 ms boundary"
+						: "before the next 16 ms boundary");
+	fixture_done(&fx);
+}
+END_TEST
+
+/* WAITERR fails TIOCMIWAIT only: a blocked wait at once, later waits until
+ * it is gone; TIOCMGET and the rest work meanwhile. */
+static const struct {
+	const char *word;
+	const char *errname;
+} waiterr_cases[] = {
+	{ "WAITERR=EPROTO", "EPROTO" },
+	{ "WAITERR=EOVERFLOW", "EOVERFLOW" },
+	{ "WAITERR=71", "EPROTO" },
+	{ "waiterr=eio", "EIO" },
+};
+
+START_TEST(test_waiterr)
+{
+	struct fixture fx;
+	char out[OUT_MAX], want[OUT_MAX], state[64], line[64];
+	const char *e = waiterr_cases[_i].errname;
+	static struct running r;
+	double t0, t1;
+
+	fixture_init(&fx);
+	set_state(&fx, "CTS=0 DCD=1\n");
+	probe_start(&r, &fx, NOENV,
+		    OPS("open", "mark:go", "miwait:0x020:5000", "get", "icount", "tcgetattr",
+			"miwait:0x1e0:5000", "set:0x000", "waitfor:clear", "miwait:0x020:300"));
+	probe_expect_line(&r, "go");
+	sleep_ms(100);
+	snprintf(state, sizeof(state), "CTS=0 DCD=1 %s\n", waiterr_cases[_i].word);
+	t0 = now_s();
+	set_state(&fx, state);
+	snprintf(line, sizeof(line), "miwait err %s", e);
+	probe_expect_line(&r, line);
+	t1 = now_s();
+	ck_assert_double_lt(t1 - t0, 0.5);	/* through inotify, not a timeout */
+	probe_expect_line(&r, line);	/* the next wait fails at once */
+	ck_assert_double_lt(now_s() - t1, 0.5);
+	set_state(&fx, "CTS=0 DCD=1\n");
+	touch(&fx, "clear");
+	probe_finish(&r, out, sizeof(out));
+	snprintf(want, sizeof(want), "open ok\ngo\nmiwait err %s\nget 0x046\n"
+		 "icount cts=0 dsr=0 rng=0 dcd=0\ntcgetattr ok\nmiwait err %s\nset ok\n"
+		 "waitfor ok\nmiwait timeout\n", e, e);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(log_count(&fx, "TIOCMSET 0x000"), 1);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* MODEMSIM_NO_MIWAIT and MODEMSIM_NO_ICOUNT still apply on top of a chip. */
+START_TEST(test_chip_with_flags)
+{
+	struct fixture fx;
+	char out[OUT_MAX];
+
+	fixture_init(&fx);
+	set_state(&fx, "CTS=1\n");
+	probe_run(&fx, OPS("MODEMSIM_CHIP=8250", "MODEMSIM_NO_ICOUNT=1"),
+		  OPS("open", "icount", "miwait:0x020:200", "tiocgserial"), out, sizeof(out));
+	ck_assert_str_eq(out, "open ok\nicount err ENOTTY\nmiwait timeout\n"
+			 "tiocgserial type=4 line=0 port=0x3f8 irq=4 baud_base=115200\n");
+	probe_run(&fx, OPS("MODEMSIM_CHIP=cdc-acm", "MODEMSIM_NO_MIWAIT=1"),
+		  OPS("open", "miwait:0x140:200", "icount", "get"), out, sizeof(out));
+	ck_assert_str_eq(out, "open ok\nmiwait err EINVAL\nicount cts=0 dsr=0 rng=0 dcd=0\n"
+			 "get 0x026\n");
+	fixture_done(&fx);
+}
+END_TEST
+
 static Suite *modemsim_suite(void)
 {
 	Suite *s = suite_create("modemsim");
@@ -839,6 +1411,7 @@ static Suite *modemsim_suite(void)
 	TCase *wait = tcase_create("wait");
 	TCase *faults = tcase_create("faults");
 	TCase *fds = tcase_create("fds");
+	TCase *chips = tcase_create("chips");
 
 	tcase_add_loop_test(lines, test_get_follows_state, 0,
 			    (int)(sizeof(get_cases) / sizeof(get_cases[0])));
@@ -873,6 +1446,27 @@ static Suite *modemsim_suite(void)
 	tcase_add_test(fds, test_other_path);
 	tcase_add_test(fds, test_flock_shared);
 	suite_add_tcase(s, fds);
+
+	tcase_add_loop_test(chips, test_chip_logged, 0, N_CHIP_IDS);
+	tcase_add_test(chips, test_chip_bad_name);
+	tcase_add_loop_test(chips, test_chip_readlink, 0, N_CHIP_IDS);
+	tcase_add_test(chips, test_readlink_passthrough);
+	tcase_add_loop_test(chips, test_chip_tiocgserial, 0, N_CHIP_IDS);
+	tcase_add_test(chips, test_tiocgserial_faults);
+	tcase_add_loop_test(chips, test_chip_get, 0,
+			    (int)(sizeof(chip_get_cases) / sizeof(chip_get_cases[0])));
+	tcase_add_loop_test(chips, test_chip_icount, 0,
+			    (int)(sizeof(chip_icount_cases) / sizeof(chip_icount_cases[0])));
+	tcase_add_loop_test(chips, test_chip_miwait, 0,
+			    (int)(sizeof(chip_wait_cases) / sizeof(chip_wait_cases[0])));
+	tcase_add_loop_test(chips, test_chip_oldcount, 0,
+			    (int)(sizeof(oldcount_cases) / sizeof(oldcount_cases[0])));
+	tcase_add_loop_test(chips, test_chip_latency, 0,
+			    (int)(sizeof(latency_cases) / sizeof(latency_cases[0])));
+	tcase_add_loop_test(chips, test_waiterr, 0,
+			    (int)(sizeof(waiterr_cases) / sizeof(waiterr_cases[0])));
+	tcase_add_test(chips, test_chip_with_flags);
+	suite_add_tcase(s, chips);
 	return s;
 }
 

@@ -32,6 +32,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +53,9 @@ int __open64_2(const char *path, int flags);
 int __openat_2(int dirfd, const char *path, int flags);
 int __openat64_2(int dirfd, const char *path, int flags);
 int fcntl64(int fd, int cmd, ...);
+ssize_t __readlink_chk(const char *path, char *buf, size_t len, size_t buflen);
+ssize_t __readlinkat_chk(int dirfd, const char *path, char *buf, size_t len,
+			 size_t buflen);
 
 struct ms_real {
 	int (*open)(const char *, int, ...);
@@ -75,6 +79,32 @@ struct ms_real {
 	int (*tcsendbreak)(int, int);
 	int (*tcgetattr)(int, struct termios *);
 	int (*tcsetattr)(int, int, const struct termios *);
+	ssize_t (*readlink)(const char *, char *, size_t);
+	ssize_t (*readlinkat)(int, const char *, char *, size_t);
+	ssize_t (*readlink_chk)(const char *, char *, size_t, size_t);
+	ssize_t (*readlinkat_chk)(int, const char *, char *, size_t, size_t);
+};
+
+/* How TIOCMIWAIT decides that a wait is over. */
+enum ms_wait_rule {
+	MS_WAIT_NONE,		/* no tiocmiwait in the driver: ENOTTY */
+	MS_WAIT_SINCE_ENTRY,	/* a watched counter moved since the wait began */
+	MS_WAIT_OLDCOUNT,	/* cdc-acm: moved since the last check of any wait */
+};
+
+/* What one Linux tty driver reports; see modemsim.h for the sources. */
+struct ms_chip {
+	const char *name;
+	const char *driver_link;	/* /sys/dev/char/M:m/device/driver */
+	unsigned count_rise;	/* lines whose clear -> set edge counts */
+	unsigned count_fall;	/* lines whose set -> clear edge counts */
+	int acm_notify;		/* counts like cdc-acm's notifications instead */
+	unsigned tiocmget_always;	/* bits TIOCMGET reports whatever the lines */
+	enum ms_wait_rule wait;
+	unsigned wait_lines;	/* lines TIOCMIWAIT looks at */
+	int icount;		/* TIOCGICOUNT is implemented */
+	long latency_ms;	/* a wait ends on a multiple of this; 0: at once */
+	const struct serial_struct *serial;	/* TIOCGSERIAL; NULL: ENOTTY */
 };
 
 struct ms_pty {
@@ -90,6 +120,7 @@ struct ms_lines {
 	unsigned inputs;	/* TIOCM_CTS|CD|RNG|DSR */
 	unsigned pulses;	/* lines named by PULSE= */
 	int err;		/* ERR=: errno for every modem ioctl, 0 none */
+	int wait_err;		/* WAITERR=: errno for TIOCMIWAIT only, 0 none */
 	int gone;		/* GONE=1 */
 };
 
@@ -117,6 +148,12 @@ struct ms_sim {
 	unsigned outputs;	/* DTR|RTS as last written */
 	int in_break;
 	unsigned gone_count;	/* times GONE=1 appeared: fds opened before stay dead */
+	const struct ms_chip *chip;
+	int bad_chip;		/* MODEMSIM_CHIP named no chip: opens fail */
+	char bad_chip_name[64];
+	pid_t chip_logged;	/* the process that logged CHIP */
+	/* cdc-acm's acm->oldcount: the counters at the last check or notification */
+	struct serial_icounter_struct acm_oldcount;
 };
 
 static struct ms_real real;
@@ -127,6 +164,99 @@ static pthread_once_t ms_once = PTHREAD_ONCE_INIT;
 /* the fake fd the current call is on, for per-fd faults */
 static __thread int ms_cur_fd = -1;
 static __thread int ms_thread_inotify = -1;	/* TIOCMIWAIT's watch, see ms_miwait() */
+
+/* ---- chip models ---------------------------------------------------- */
+
+#define MS_USB_SERIAL_DRIVERS	"../../../../../bus/usb-serial/drivers/"
+#define MS_PLATFORM_DRIVERS	"../../../bus/platform/drivers/"
+#define MS_ACM_LINES		(TIOCM_DSR | TIOCM_CD | TIOCM_RNG)
+
+/* serial_core.c uart_get_info, for a PC's first port; close_delay and
+ * closing_wait are the tty_port defaults (HZ / 2, 30 * HZ) in 10 ms units. */
+static const struct serial_struct ms_serial_8250 = {
+	.type = PORT_16550A, .line = 0, .port = 0x3f8, .irq = 4,
+	.xmit_fifo_size = 16, .baud_base = 115200,
+	.close_delay = 50, .closing_wait = 3000,
+};
+
+/* usb-serial.c serial_get_serial and cdc-acm.c get_serial_info: the tty
+ * layer zeroes the struct, so .type is PORT_UNKNOWN. */
+static const struct serial_struct ms_serial_usb = {
+	.type = PORT_UNKNOWN, .line = 0, .close_delay = 50, .closing_wait = 3000,
+};
+
+/* ... plus ftdi_sio.c get_serial_info's .baud_base (ftdi_determine_type: 48 MHz / 2) */
+static const struct serial_struct ms_serial_ftdi = {
+	.type = PORT_UNKNOWN, .line = 0, .baud_base = 24000000,
+	.close_delay = 50, .closing_wait = 3000,
+};
+
+static const struct ms_chip ms_chips[] = {
+	{
+		/* drivers/usb/serial/ftdi_sio.c: ftdi_process_packet counts each
+		 * changed status bit; usb_serial_generic_tiocmiwait; the status
+		 * comes with bulk-in packets, sent when the latency timer (16 ms,
+		 * ftdi_port_probe) expires */
+		.name = "ftdi", .driver_link = MS_USB_SERIAL_DRIVERS "ftdi_sio",
+		.count_rise = MS_INPUTS, .count_fall = MS_INPUTS,
+		.wait = MS_WAIT_SINCE_ENTRY, .wait_lines = MS_INPUTS, .icount = 1,
+		.latency_ms = MODEMSIM_FTDI_LATENCY_MS, .serial = &ms_serial_ftdi,
+	}, {
+		/* 8250_port.c serial8250_modem_status: DCTS, DDSR, DDCD count
+		 * both edges, TERI only RI set -> clear; serial_core.c
+		 * uart_wait_modem_status compares with the counters at entry */
+		.name = "8250", .driver_link = MS_PLATFORM_DRIVERS "serial8250",
+		.count_rise = TIOCM_CTS | TIOCM_DSR | TIOCM_CD, .count_fall = MS_INPUTS,
+		.wait = MS_WAIT_SINCE_ENTRY, .wait_lines = MS_INPUTS, .icount = 1,
+		.serial = &ms_serial_8250,
+	}, {
+		/* pl2303.c pl2303_update_line_status: every changed bit counts;
+		 * usb_serial_generic_tiocmiwait; no get_icount (ENOTTY) */
+		.name = "pl2303", .driver_link = MS_USB_SERIAL_DRIVERS "pl2303",
+		.count_rise = MS_INPUTS, .count_fall = MS_INPUTS,
+		.wait = MS_WAIT_SINCE_ENTRY, .wait_lines = MS_INPUTS,
+		.serial = &ms_serial_usb,
+	}, {
+		/* ch341.c ch341_update_status: as pl2303 */
+		.name = "ch341", .driver_link = MS_USB_SERIAL_DRIVERS "ch341-uart",
+		.count_rise = MS_INPUTS, .count_fall = MS_INPUTS,
+		.wait = MS_WAIT_SINCE_ENTRY, .wait_lines = MS_INPUTS,
+		.serial = &ms_serial_usb,
+	}, {
+		/* cp210x.c cp210x_process_char: ES_MSR "unimplemented", so no
+		 * line ever counts and there is no tiocmiwait; get_icount is the
+		 * generic one (for the line-status counters) */
+		.name = "cp210x", .driver_link = MS_USB_SERIAL_DRIVERS "cp210x",
+		.wait = MS_WAIT_NONE, .icount = 1, .serial = &ms_serial_usb,
+	}, {
+		/* usb/class/cdc-acm.c: acm_tty_tiocmget always reports CTS;
+		 * acm_process_notification counts; wait_serial_change */
+		.name = "cdc-acm", .driver_link = "../../../../../bus/usb/drivers/cdc_acm",
+		.acm_notify = 1, .tiocmget_always = TIOCM_CTS,
+		.wait = MS_WAIT_OLDCOUNT, .wait_lines = MS_ACM_LINES, .icount = 1,
+		.serial = &ms_serial_usb,
+	}, {
+		/* a driver the program does not know: ftdi without the latency */
+		.name = "unknown", .driver_link = MS_PLATFORM_DRIVERS "mystery_uart",
+		.count_rise = MS_INPUTS, .count_fall = MS_INPUTS,
+		.wait = MS_WAIT_SINCE_ENTRY, .wait_lines = MS_INPUTS, .icount = 1,
+	},
+};
+
+#define MS_N_CHIPS	(sizeof(ms_chips) / sizeof(ms_chips[0]))
+
+/* The chip called name (unset or empty: ftdi), or NULL. */
+static const struct ms_chip *ms_chip_named(const char *name)
+{
+	size_t i;
+
+	if (!name || !*name)
+		return &ms_chips[0];
+	for (i = 0; i < MS_N_CHIPS; i++)
+		if (strcmp(ms_chips[i].name, name) == 0)
+			return &ms_chips[i];
+	return NULL;
+}
 
 /* ---- start-up ------------------------------------------------------- */
 
@@ -158,6 +288,10 @@ static void ms_resolve(void)
 	real.tcsendbreak = ms_sym("tcsendbreak");
 	real.tcgetattr = ms_sym("tcgetattr");
 	real.tcsetattr = ms_sym("tcsetattr");
+	real.readlink = ms_sym("readlink");
+	real.readlinkat = ms_sym("readlinkat");
+	real.readlink_chk = ms_sym("__readlink_chk");
+	real.readlinkat_chk = ms_sym("__readlinkat_chk");
 	if (!real.fcntl64)
 		real.fcntl64 = real.fcntl;
 }
@@ -239,6 +373,13 @@ static void ms_init(void)
 	v = getenv(MODEMSIM_ENV_OPEN_LINES);
 	sim.open_lines = v && *v ? (unsigned)strtoul(v, NULL, 0) & MS_OUTPUTS
 				 : MS_OUTPUTS;
+	v = getenv(MODEMSIM_ENV_CHIP);
+	sim.chip = ms_chip_named(v);
+	if (!sim.chip) {
+		sim.bad_chip = 1;	/* a typo must not quietly test the default */
+		snprintf(sim.bad_chip_name, sizeof(sim.bad_chip_name), "%s", v);
+		sim.chip = &ms_chips[0];
+	}
 }
 
 static void ms_ensure_init(void)
@@ -318,6 +459,7 @@ static const struct {
 	{ "EIO", EIO }, { "ENXIO", ENXIO }, { "ENODEV", ENODEV },
 	{ "ETIMEDOUT", ETIMEDOUT }, { "EPERM", EPERM }, { "EBUSY", EBUSY },
 	{ "EAGAIN", EAGAIN }, { "ENOTTY", ENOTTY }, { "EINVAL", EINVAL },
+	{ "EPROTO", EPROTO }, { "EOVERFLOW", EOVERFLOW },
 };
 
 static unsigned ms_line_bit(const char *name, size_t len)
@@ -373,6 +515,8 @@ static void ms_parse_word(char *word, struct ms_lines *l)
 			l->inputs |= bit;
 	} else if (strcasecmp(word, "ERR") == 0) {
 		l->err = ms_errno_value(eq + 1);
+	} else if (strcasecmp(word, "WAITERR") == 0) {
+		l->wait_err = ms_errno_value(eq + 1);
 	} else if (strcasecmp(word, "GONE") == 0) {
 		l->gone = atoi(eq + 1) != 0;
 	} else if (strcasecmp(word, "PULSE") == 0) {
@@ -383,7 +527,7 @@ static void ms_parse_word(char *word, struct ms_lines *l)
 /* Parse the state text (modified in place). */
 static struct ms_lines ms_parse_state(char *text)
 {
-	struct ms_lines l = { 0, 0, 0, 0 };
+	struct ms_lines l = { 0, 0, 0, 0, 0 };
 	char *p = text, *word;
 	size_t len;
 
@@ -411,16 +555,51 @@ static struct ms_lines ms_parse_state(char *text)
 	return l;
 }
 
-static void ms_count(unsigned lines, int by)
+static void ms_count(unsigned lines)
 {
 	if (lines & TIOCM_CTS)
-		sim.icount.cts += by;
+		sim.icount.cts++;
 	if (lines & TIOCM_CD)
-		sim.icount.dcd += by;
+		sim.icount.dcd++;
 	if (lines & TIOCM_RNG)
-		sim.icount.rng += by;
+		sim.icount.rng++;
 	if (lines & TIOCM_DSR)
-		sim.icount.dsr += by;
+		sim.icount.dsr++;
+}
+
+/* One SERIAL_STATE notification from before to after, as cdc-acm.c
+ * acm_process_notification counts it: the device sends DSR, DCD and RI
+ * only (no CTS), oldcount takes the counters first, then a changed DSR or
+ * DCD counts, and rng counts whenever RI is set in the new state. */
+static void ms_acm_notify(unsigned before, unsigned after)
+{
+	unsigned difference = (before ^ after) & MS_ACM_LINES;
+
+	if (!difference)
+		return;
+	sim.acm_oldcount = sim.icount;
+	ms_count(difference & (TIOCM_DSR | TIOCM_CD));
+	if (after & TIOCM_RNG)
+		sim.icount.rng++;
+}
+
+/* Lines went from before to after, then the lines in pulses went and came
+ * back: count the edges the chip counts. */
+static void ms_count_change(unsigned before, unsigned after, unsigned pulses)
+{
+	const struct ms_chip *chip = sim.chip;
+
+	if (chip->acm_notify) {
+		ms_acm_notify(before, after);
+		ms_acm_notify(after, after ^ pulses);
+		ms_acm_notify(after ^ pulses, after);
+		return;
+	}
+	ms_count((after & ~before & chip->count_rise) |
+		 (before & ~after & chip->count_fall));
+	/* a pulse is one edge each way, whichever level it started from */
+	ms_count(pulses & chip->count_rise);
+	ms_count(pulses & chip->count_fall);
 }
 
 /* Read the state file again; count transitions and pulses (lock held). */
@@ -457,10 +636,8 @@ static void ms_refresh(void)
 	l = ms_parse_state(work);
 	if (l.gone && !sim.lines.gone)
 		sim.gone_count++;	/* like an unplugged adapter: open fds never work again */
-	if (sim.have_content) {
-		ms_count(l.inputs ^ sim.lines.inputs, 1);
-		ms_count(l.pulses, 2);
-	}
+	if (sim.have_content)
+		ms_count_change(sim.lines.inputs, l.inputs, l.pulses);
 	sim.lines = l;
 	memcpy(sim.content, buf, len);
 	sim.content_len = len;
@@ -597,6 +774,13 @@ static int ms_open_port(const char *path, int flags)
 	int slot, master, fd, e;
 
 	pthread_mutex_lock(&sim.lock);
+	if (sim.bad_chip) {
+		fprintf(stderr, "modemsim: %s=%s names no chip (ftdi 8250 pl2303 ch341 "
+			"cp210x cdc-acm unknown): open %s fails\n", MODEMSIM_ENV_CHIP,
+			sim.bad_chip_name, path);
+		e = EINVAL;
+		goto fail;
+	}
 	ms_refresh();
 	if (sim.lines.gone) {
 		e = ENOENT;
@@ -627,6 +811,10 @@ static int ms_open_port(const char *path, int flags)
 	sim.ptys[slot].gone_gen = sim.gone_count;
 	sim.fake[fd] = (unsigned char)(slot + 1);
 	ms_log("OPEN %s", path);
+	if (sim.chip_logged != getpid()) {	/* a forked child logs its own */
+		sim.chip_logged = getpid();
+		ms_log("CHIP %s", sim.chip->name);
+	}
 	sim.outputs |= sim.open_lines;	/* the tty layer raises them on open */
 	ms_write_outputs();
 	pthread_mutex_unlock(&sim.lock);
@@ -892,7 +1080,7 @@ static int ms_tiocmget(int *bits)
 {
 	if (ms_begin() < 0)
 		return -1;
-	*bits = (int)(sim.lines.inputs | sim.outputs);
+	*bits = (int)(sim.lines.inputs | sim.outputs | sim.chip->tiocmget_always);
 	if (sim.log_reads)
 		ms_log("TIOCMGET 0x%03x", (unsigned)*bits);
 	return ms_end(0);
@@ -922,7 +1110,7 @@ static int ms_modem_write(unsigned long req, const int *bits)
 
 static int ms_icount(struct serial_icounter_struct *ic)
 {
-	if (sim.no_icount) {
+	if (sim.no_icount || !sim.chip->icount) {
 		errno = ENOTTY;
 		return -1;
 	}
@@ -932,19 +1120,55 @@ static int ms_icount(struct serial_icounter_struct *ic)
 	return ms_end(0);
 }
 
-static unsigned ms_watched_count(unsigned mask)
+/* Did a counter of the lines in mask move from then to now? */
+static int ms_counts_differ(unsigned mask, const struct serial_icounter_struct *then,
+			    const struct serial_icounter_struct *now)
 {
-	unsigned n = 0;
+	return ((mask & TIOCM_CTS) && then->cts != now->cts) ||
+	       ((mask & TIOCM_CD) && then->dcd != now->dcd) ||
+	       ((mask & TIOCM_RNG) && then->rng != now->rng) ||
+	       ((mask & TIOCM_DSR) && then->dsr != now->dsr);
+}
 
-	if (mask & TIOCM_CTS)
-		n += (unsigned)sim.icount.cts;
-	if (mask & TIOCM_CD)
-		n += (unsigned)sim.icount.dcd;
-	if (mask & TIOCM_RNG)
-		n += (unsigned)sim.icount.rng;
-	if (mask & TIOCM_DSR)
-		n += (unsigned)sim.icount.dsr;
-	return n;
+/* One check of a TIOCMIWAIT (lock held, refreshed): is the wait over? */
+static int ms_wait_over(unsigned mask, const struct serial_icounter_struct *entry)
+{
+	struct serial_icounter_struct old;
+
+	mask &= sim.chip->wait_lines;
+	if (sim.chip->wait != MS_WAIT_OLDCOUNT)
+		return ms_counts_differ(mask, entry, &sim.icount);
+	/* cdc-acm.c wait_serial_change: old = oldcount; oldcount = iocount */
+	old = sim.acm_oldcount;
+	sim.acm_oldcount = sim.icount;
+	return ms_counts_differ(mask, &old, &sim.icount);
+}
+
+/* errno a TIOCMIWAIT ends with now, or 0 (lock held, refreshed). */
+static int ms_wait_fault(void)
+{
+	int e = ms_fault();
+
+	return e ? e : sim.lines.wait_err;
+}
+
+/* Sleep until the next multiple of period_ms of CLOCK_MONOTONIC: the
+ * moment the next bulk-in packet would bring the status. EINTR as a wait. */
+static int ms_wait_for_packet(long period_ms)
+{
+	const long long period = period_ms * 1000000LL;
+	struct timespec now, until;
+	long long ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = ((long long)now.tv_sec * 1000000000LL + now.tv_nsec) / period * period + period;
+	until.tv_sec = (time_t)(ns / 1000000000LL);
+	until.tv_nsec = (long)(ns % 1000000000LL);
+	if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR) {
+		errno = EINTR;
+		return -1;
+	}
+	return 0;
 }
 
 /* Drain an inotify fd; its events only mean "read the file again". */
@@ -959,16 +1183,23 @@ static void ms_drain(int fd)
 static int ms_miwait(unsigned mask)
 {
 	struct pollfd pfd = { .fd = -1, .events = POLLIN };
-	unsigned start;
-	int r, e = 0, changed = 0;
+	struct serial_icounter_struct entry;
+	int r, e, over = 0;
 
 	if (sim.no_miwait) {
 		errno = EINVAL;
 		return -1;
 	}
+	if (sim.chip->wait == MS_WAIT_NONE) {
+		errno = ENOTTY;	/* usb-serial.c serial_ioctl: no tiocmiwait */
+		return -1;
+	}
 	if (ms_begin() < 0)
 		return -1;
-	start = ms_watched_count(mask);
+	entry = sim.icount;
+	e = ms_wait_fault();
+	if (!e)
+		over = ms_wait_over(mask, &entry);	/* cdc-acm may end at once */
 	ms_end(0);
 	/* One inotify fd per waiting thread, kept open: closing one costs the
 	 * kernel several milliseconds, which would show up as line latency. */
@@ -982,7 +1213,7 @@ static int ms_miwait(unsigned mask)
 		}
 	}
 	pfd.fd = ms_thread_inotify;
-	while (!changed && !e) {
+	while (!over && !e) {
 		/* inotify says when to look; the timeout is only a safety net */
 		r = poll(&pfd, 1, pfd.fd >= 0 ? MODEMSIM_IDLE_POLL_MS : MODEMSIM_POLL_MS);
 		if (r < 0 && errno == EINTR) {
@@ -993,14 +1224,39 @@ static int ms_miwait(unsigned mask)
 			ms_drain(pfd.fd);
 		pthread_mutex_lock(&sim.lock);
 		ms_refresh();
-		e = ms_fault();
-		changed = ms_watched_count(mask) != start;
+		e = ms_wait_fault();
+		if (!e)
+			over = ms_wait_over(mask, &entry);
 		pthread_mutex_unlock(&sim.lock);
 	}
 	if (e) {
 		errno = e;
 		return -1;
 	}
+	if (sim.chip->latency_ms > 0)
+		return ms_wait_for_packet(sim.chip->latency_ms);
+	return 0;
+}
+
+/* TIOCGSERIAL: the chip's fixed answer; EIO on a vanished device (a
+ * hung-up tty fails every ioctl). ERR does not apply: no transfer. */
+static int ms_tiocgserial(struct serial_struct *ss)
+{
+	int dead;
+
+	if (!sim.chip->serial) {
+		errno = ENOTTY;	/* tty_io.c: no get_serial */
+		return -1;
+	}
+	pthread_mutex_lock(&sim.lock);
+	ms_refresh();
+	dead = ms_dead();
+	pthread_mutex_unlock(&sim.lock);
+	if (dead) {
+		errno = EIO;
+		return -1;
+	}
+	*ss = *sim.chip->serial;
 	return 0;
 }
 
@@ -1076,6 +1332,8 @@ int ioctl(int fd, unsigned long req, ...)
 		return ms_miwait((unsigned)(uintptr_t)arg);
 	case TIOCGICOUNT:
 		return ms_icount(arg);
+	case TIOCGSERIAL:
+		return ms_tiocgserial(arg);
 	case TCSBRK:
 		return ms_tcsbrk((int)(intptr_t)arg);
 	case TCSBRKP: {
@@ -1163,4 +1421,92 @@ int tcsetattr(int fd, int when, const struct termios *tio)
 		return -1;
 	}
 	return real.tcsetattr(fd, when, tio);
+}
+
+/* ---- sysfs: the port's kernel driver -------------------------------- */
+
+/* The driver link to answer for path, or NULL when path is not exactly the
+ * sysfs driver link of a pty slave we handed out and still have open. */
+static const char *ms_driver_link(const char *path)
+{
+	static const char prefix[] = "/sys/dev/char/";
+	char exact[sizeof(MODEMSIM_SYSFS_DRIVER_FMT) + 24];
+	const char *link = NULL;
+	unsigned maj, min;
+	int i;
+
+	if (!path || strncmp(path, prefix, sizeof(prefix) - 1) != 0 ||
+	    sscanf(path + sizeof(prefix) - 1, "%u:%u", &maj, &min) != 2)
+		return NULL;
+	/* printed back, so "+1:02", spaces or a trailing slash do not match */
+	snprintf(exact, sizeof(exact), MODEMSIM_SYSFS_DRIVER_FMT, maj, min);
+	if (strcmp(path, exact) != 0)
+		return NULL;
+	pthread_mutex_lock(&sim.lock);
+	for (i = 0; i < MS_MAX_PTYS; i++)
+		if (sim.ptys[i].master >= 0 && sim.ptys[i].rdev == makedev(maj, min))
+			link = sim.chip->driver_link;
+	pthread_mutex_unlock(&sim.lock);
+	return link;
+}
+
+/* As readlink(2) answers: the target cut to len, no NUL, its length. */
+static ssize_t ms_answer_link(const char *link, char *buf, size_t len)
+{
+	size_t n = strlen(link);
+
+	if (len == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n > len)
+		n = len;
+	memcpy(buf, link, n);
+	return (ssize_t)n;
+}
+
+ssize_t readlink(const char *restrict path, char *restrict buf, size_t len)
+{
+	const char *link;
+
+	ms_ensure_init();
+	link = ms_driver_link(path);
+	if (link)
+		return ms_answer_link(link, buf, len);
+	return real.readlink(path, buf, len);
+}
+
+ssize_t readlinkat(int dirfd, const char *restrict path, char *restrict buf, size_t len)
+{
+	const char *link;
+
+	ms_ensure_init();
+	link = ms_driver_link(path);	/* absolute: dirfd does not matter */
+	if (link)
+		return ms_answer_link(link, buf, len);
+	return real.readlinkat(dirfd, path, buf, len);
+}
+
+/* glibc's fortified entry points: the real one aborts on len > buflen. */
+ssize_t __readlink_chk(const char *path, char *buf, size_t len, size_t buflen)
+{
+	const char *link;
+
+	ms_ensure_init();
+	link = ms_driver_link(path);
+	if (link && len <= buflen)
+		return ms_answer_link(link, buf, len);
+	return real.readlink_chk(path, buf, len, buflen);
+}
+
+ssize_t __readlinkat_chk(int dirfd, const char *path, char *buf, size_t len,
+			 size_t buflen)
+{
+	const char *link;
+
+	ms_ensure_init();
+	link = ms_driver_link(path);
+	if (link && len <= buflen)
+		return ms_answer_link(link, buf, len);
+	return real.readlinkat_chk(dirfd, path, buf, len, buflen);
 }

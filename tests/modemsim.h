@@ -24,6 +24,11 @@
  *   MODEMSIM_OPEN_LINES  outputs raised by every open, hex; default 0x006
  *                        (DTR|RTS, as the Linux tty layer does when the
  *                        baud rate is not B0). 0 keeps the lines as they were.
+ *   MODEMSIM_CHIP        the kernel driver the port behaves like (below):
+ *                        ftdi (the default when unset or empty), 8250,
+ *                        pl2303, ch341, cp210x, cdc-acm, unknown. Any other
+ *                        value: a message on stderr and every open of the
+ *                        port fails with EINVAL.
  *
  * State file (MODEMSIM_STATE), whitespace-separated NAME=VALUE words, read
  * again on every modem ioctl; replace it atomically (write + rename) or
@@ -34,19 +39,28 @@
  *   ERR=EIO                   every modem ioctl (TIOCM*, TIOCMIWAIT,
  *                             TIOCGICOUNT, breaks) fails with that errno
  *                             (EIO, ENXIO, ENODEV, ETIMEDOUT, EPERM,
- *                             EBUSY, EAGAIN, ENOTTY, or a number).
+ *                             EBUSY, EAGAIN, ENOTTY, EINVAL, EPROTO,
+ *                             EOVERFLOW, or a number).
+ *   WAITERR=EPROTO            only TIOCMIWAIT fails, with that errno (same
+ *                             names); TIOCMGET, TIOCGICOUNT etc. work. A
+ *                             wait already blocked returns it at its next
+ *                             re-read (at once through inotify, else within
+ *                             MODEMSIM_POLL_MS). Level-based like ERR.
  *   GONE=1                    device unplugged: open of the port fails with
  *                             ENOENT, modem ioctls and tcgetattr/tcsetattr
  *                             on open fake fds fail with EIO. Level-based:
  *                             once GONE is gone, both work again.
- *   PULSE=CTS,DCD             those lines pulsed and came back: their
- *                             TIOCGICOUNT counters go up by 2, levels stay.
+ *   PULSE=CTS,DCD             those lines pulsed and came back (one edge
+ *                             each way): levels stay, counters move as
+ *                             the chip counts the two edges (ftdi: +2).
  *                             Applied once per distinct file content, so
  *                             add SEQ=n to make a repeated pulse distinct.
  *   SEQ=n                     ignored (makes contents distinct).
  *   # ...                     comment to the end of the line.
- * A level change seen between two reads counts 1 on that line's counter.
- * Counters are per process and start at 0 at the first read.
+ * A level change seen between two reads is one edge on that line; the chip
+ * decides which edges count on its TIOCGICOUNT counter (below); with ftdi
+ * every edge counts 1, so a PULSE counts 2. Counters are per process and
+ * start at 0 at the first read.
  *
  * Outputs file: MODEMSIM_STATE with ".out" appended is rewritten
  * atomically whenever the outputs change (and at every open), as
@@ -59,6 +73,7 @@
  *   <CLOCK_MONOTONIC s.nnnnnnnnn> <pid> <EVENT> [<args>]
  * Events:
  *   OPEN <path>            the port was opened (a fake fd created)
+ *   CHIP <name>            after the first OPEN in a process: the model
  *   CLOSE                  a fake fd was closed
  *   TIOCMSET 0x%03x        value as passed; likewise TIOCMBIS, TIOCMBIC
  *   TIOCMGET 0x%03x        only with MODEMSIM_LOG_READS=1; the answer
@@ -74,10 +89,87 @@
  * fails with EINTR if a signal arrives meanwhile.
  *
  * TIOCMIWAIT (arg: mask of TIOCM_CTS|TIOCM_CD|TIOCM_RNG|TIOCM_DSR) blocks
- * until the counter of a watched line moves (a level change or a PULSE),
+ * until the counter of a watched line moves (as the chip counts it),
  * watching the state file's folder with inotify and re-reading at least
  * every 50 ms. -1/EINTR when a signal handler runs (always, SA_RESTART or
- * not), -1/EIO when GONE or ERR appear.
+ * not), -1/EIO when GONE appears (every chip: the USB ones as
+ * drivers/usb/serial/generic.c usb_serial_generic_tiocmiwait does; the
+ * real cdc-acm wait_serial_change says ENODEV, or 0 when TIOCM_CD is
+ * watched: not modelled), -1/<errno> when ERR or WAITERR appear.
+ * TIOCGSERIAL fails with EIO once the device is GONE (a hung-up tty),
+ * whatever ERR says.
+ *
+ * Chip models (MODEMSIM_CHIP), following mainline Linux:
+ *   ftdi     drivers/usb/serial/ftdi_sio.c. TIOCMGET current (ftdi_tiocmget,
+ *            a control transfer). Every edge of every line counts
+ *            (ftdi_process_packet: status byte diff -> icount). TIOCMIWAIT
+ *            on all four lines (usb_serial_generic_tiocmiwait), but the
+ *            status only arrives with the bulk-in packets, sent when the
+ *            latency timer (16 ms default, ftdi_port_probe) expires: a wait
+ *            that sees its change returns only at the next multiple of
+ *            MODEMSIM_FTDI_LATENCY_MS of CLOCK_MONOTONIC (EINTR if a signal
+ *            arrives meanwhile). TIOCGICOUNT works
+ *            (usb_serial_generic_get_icount). TIOCGSERIAL: .type 0
+ *            (PORT_UNKNOWN, usb-serial.c serial_get_serial), .baud_base
+ *            24000000 (ftdi_determine_type, 48 MHz / 2).
+ *   8250     drivers/tty/serial/8250/8250_port.c serial8250_modem_status:
+ *            icount.cts, .dsr, .dcd count both edges (DCTS, DDSR, DDCD;
+ *            serial_core.c uart_handle_cts_change/uart_handle_dcd_change),
+ *            icount.rng counts only RI set -> clear (TERI), so a PULSE=RNG
+ *            counts 1 on rng, 2 on the others. serial_core.c
+ *            uart_wait_modem_status: a wait ends only when a watched counter
+ *            moved since the wait began, so RI clear -> set never ends one.
+ *            TIOCGICOUNT works. TIOCGSERIAL (uart_get_info): .type 4
+ *            (PORT_16550A), .line 0, .port 0x3f8, .irq 4, .baud_base 115200,
+ *            .xmit_fifo_size 16.
+ *   pl2303   drivers/usb/serial/pl2303.c pl2303_update_line_status, and
+ *   ch341    drivers/usb/serial/ch341.c ch341_update_status: every edge
+ *            counts, TIOCMIWAIT on all lines (usb_serial_generic_tiocmiwait);
+ *            TIOCGICOUNT fails with ENOTTY (no get_icount: usb-serial.c
+ *            serial_get_icount; 5.13+). TIOCGSERIAL .type 0.
+ *   cp210x   drivers/usb/serial/cp210x.c: modem-status events are not
+ *            implemented (cp210x_process_char, ES_MSR "unimplemented"), so
+ *            TIOCMIWAIT fails at once with ENOTTY (no tiocmiwait) and
+ *            TIOCGICOUNT succeeds (usb_serial_generic_get_icount, 5.9+) with
+ *            every line counter 0 forever. TIOCMGET current
+ *            (cp210x_tiocmget). TIOCGSERIAL .type 0.
+ *   cdc-acm  drivers/usb/class/cdc-acm.c. TIOCMGET always has TIOCM_CTS
+ *            (acm_tty_tiocmget). A SERIAL_STATE notification carries DSR,
+ *            DCD and RI only; acm_process_notification, per notification
+ *            (one per re-read that changed DSR, DCD or RI, two per PULSE of
+ *            one of them): oldcount = iocount, then dsr++ / dcd++ for a
+ *            changed line, and rng++ when RI is set in the new state
+ *            ("if (newctrl & ..._RING_SIGNAL)"): RI clear -> set counts,
+ *            set -> clear does not, a PULSE=RNG counts 1, and a DSR or DCD
+ *            change while RI is held set counts on rng too. icount.cts never
+ *            moves. TIOCMIWAIT (wait_serial_change) looks only at DSR, DCD
+ *            and RI (a CTS bit in the mask is ignored) and compares with
+ *            acm->oldcount, which every check sets to the counters it saw
+ *            (per process here), not with a copy taken when the wait began:
+ *            a change after the previous wait returned ends the next wait at
+ *            once. As each notification sets oldcount too, a wait sees only
+ *            the last notification before it: DSR, then DCD changing between
+ *            two waits (two re-reads) does not end a following DSR wait.
+ *            TIOCGICOUNT works (acm_tty_get_icount). TIOCGSERIAL
+ *            (get_serial_info) .type 0.
+ *   unknown  a driver the program does not know: ftdi without the latency,
+ *            sysfs driver "mystery_uart", TIOCGSERIAL fails with ENOTTY.
+ * MODEMSIM_NO_MIWAIT and MODEMSIM_NO_ICOUNT apply on top of any chip; a
+ * missing ioctl fails the same way whatever the state file says.
+ *
+ * sysfs: readlink, readlinkat, __readlink_chk and __readlinkat_chk of
+ * exactly "/sys/dev/char/MAJ:MIN/device/driver", where MAJ:MIN is the
+ * st_rdev of a pty slave the shim handed out and still has open, answer
+ * like readlink(2) (the target cut to the buffer size, no NUL, the length
+ * returned; EINVAL for a size of 0) with:
+ *   ftdi     ../../../../../bus/usb-serial/drivers/ftdi_sio
+ *   pl2303   ../../../../../bus/usb-serial/drivers/pl2303
+ *   ch341    ../../../../../bus/usb-serial/drivers/ch341-uart
+ *   cp210x   ../../../../../bus/usb-serial/drivers/cp210x
+ *   cdc-acm  ../../../../../bus/usb/drivers/cdc_acm
+ *   8250     ../../../bus/platform/drivers/serial8250
+ *   unknown  ../../../bus/platform/drivers/mystery_uart
+ * so the driver's name is the basename. Every other path goes to libc.
  *
  * flock(2) on a fake fd locks MODEMSIM_STATE with ".lock" appended instead
  * (one lock per open of the port), so that two processes opening the port
@@ -100,10 +192,13 @@
 #define MODEMSIM_ENV_NO_ICOUNT	"MODEMSIM_NO_ICOUNT"
 #define MODEMSIM_ENV_OPEN_LINES	"MODEMSIM_OPEN_LINES"
 #define MODEMSIM_ENV_NO_SHARED_LOCK	"MODEMSIM_NO_SHARED_LOCK"
+#define MODEMSIM_ENV_CHIP	"MODEMSIM_CHIP"
 
 #define MODEMSIM_OUT_SUFFIX	".out"
 #define MODEMSIM_LOCK_SUFFIX	".lock"
 #define MODEMSIM_POLL_MS	50	/* TIOCMIWAIT re-reads at least this often without inotify */
 #define MODEMSIM_IDLE_POLL_MS	1000	/* ... and with inotify watching the state file */
+#define MODEMSIM_FTDI_LATENCY_MS	16	/* ftdi: waits end on multiples of this */
+#define MODEMSIM_SYSFS_DRIVER_FMT	"/sys/dev/char/%u:%u/device/driver"
 
 #endif

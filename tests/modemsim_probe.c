@@ -18,7 +18,20 @@
  *   tcsbrk:N tcsbrkp:N sbrk cbrk
  *   miwait:MASK:MS TIOCMIWAIT bounded by a MS timer: "miwait ok",
  *                  "miwait timeout" or "miwait err EINTR" (SIGUSR1)
+ *   miwait-at:MASK:MS  the same, with the CLOCK_MONOTONIC time it returned:
+ *                  "miwait ok at S.NNNNNNNNN"
  *   icount         "icount cts=N dsr=N rng=N dcd=N"
+ *   tiocgserial    "tiocgserial type=T line=L port=0xP irq=I baud_base=B"
+ *   readlink-driver[:FN[:LEN]]
+ *                  readlink of /sys/dev/char/MAJ:MIN/device/driver for the
+ *                  st_rdev of the port (of the last one opened, after a
+ *                  close) with FN = readlink (default), readlinkat,
+ *                  readlink_chk or readlinkat_chk and a LEN-byte buffer
+ *                  (default 256): "readlink-driver N TARGET", the N bytes
+ *                  returned; " +written-past" if a byte after them changed
+ *   readlink-path:FN:PATH      the same for PATH: "readlink-path N TARGET"
+ *   readlink-dev:SUFFIX        readlink of /sys/dev/char/MAJ:MIN<SUFFIX> (the
+ *                  port's MAJ:MIN): "readlink-dev N TARGET"
  *   flock          flock(LOCK_EX|LOCK_NB): "flock ok"
  *   tcgetattr      "tcgetattr ok"
  *   read           one non-blocking read: "read err EAGAIN" on an idle tty
@@ -28,6 +41,7 @@
  *                  "waitfor timeout"; lets a test step the probe
  * Failures print "<op> err <ERRNAME>". Exit status 0, or 2 for a bad OP.
  */
+#undef _FORTIFY_SOURCE		/* call readlink itself; the _chk ones are named */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -41,6 +55,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <termios.h>
 #include <time.h>
@@ -52,12 +68,16 @@ extern int __open_2(const char *path, int flags);
 extern int __open64_2(const char *path, int flags);
 extern int __openat_2(int dirfd, const char *path, int flags);
 extern int __openat64_2(int dirfd, const char *path, int flags);
+extern ssize_t __readlink_chk(const char *path, char *buf, size_t len, size_t buflen);
+extern ssize_t __readlinkat_chk(int dirfd, const char *path, char *buf, size_t len,
+				size_t buflen);
 
 #define PROBE_OPEN_FLAGS (O_RDWR | O_NOCTTY | O_NONBLOCK)
 
 struct probe {
 	const char *path;
 	int fd;
+	dev_t rdev;	/* of the last port opened */
 };
 
 static volatile sig_atomic_t probe_timed_out;
@@ -83,7 +103,8 @@ static const char *probe_errname(int e)
 		{ EINVAL, "EINVAL" }, { ENOTTY, "ENOTTY" }, { EAGAIN, "EAGAIN" },
 		{ EBADF, "EBADF" }, { ENXIO, "ENXIO" }, { ENODEV, "ENODEV" },
 		{ EWOULDBLOCK, "EWOULDBLOCK" }, { ETIMEDOUT, "ETIMEDOUT" },
-		{ EBUSY, "EBUSY" }, { EPERM, "EPERM" },
+		{ EBUSY, "EBUSY" }, { EPERM, "EPERM" }, { EPROTO, "EPROTO" },
+		{ EOVERFLOW, "EOVERFLOW" }, { ENAMETOOLONG, "ENAMETOOLONG" },
 	};
 	size_t i;
 
@@ -142,14 +163,16 @@ static int probe_is_open_op(const char *op)
 	return 0;
 }
 
+/* miwait:MASK:MS, or miwait-at:MASK:MS (also prints when it returned). */
 static void probe_miwait(struct probe *p, const char *op)
 {
 	unsigned long mask = 0;
 	long ms = 2000;
 	struct itimerval it = { { 0, 0 }, { 0, 0 } };
-	int ret, e;
+	struct timespec at;
+	int ret, e, with_time = strncmp(op, "miwait-at:", 10) == 0;
 
-	if (sscanf(op, "miwait:%lx:%ld", &mask, &ms) < 1) {
+	if (sscanf(strchr(op, ':') + 1, "%lx:%ld", &mask, &ms) < 1) {
 		printf("miwait err EINVAL\n");
 		return;
 	}
@@ -159,9 +182,12 @@ static void probe_miwait(struct probe *p, const char *op)
 	setitimer(ITIMER_REAL, &it, NULL);
 	ret = ioctl(p->fd, TIOCMIWAIT, mask);
 	e = errno;
+	clock_gettime(CLOCK_MONOTONIC, &at);
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
-	if (ret == 0)
+	if (ret == 0 && with_time)
+		printf("miwait ok at %lld.%09ld\n", (long long)at.tv_sec, at.tv_nsec);
+	else if (ret == 0)
 		printf("miwait ok\n");
 	else if (e == EINTR && probe_timed_out)
 		printf("miwait timeout\n");
@@ -179,6 +205,92 @@ static void probe_icount(struct probe *p)
 	else
 		printf("icount cts=%d dsr=%d rng=%d dcd=%d\n",
 		       ic.cts, ic.dsr, ic.rng, ic.dcd);
+}
+
+static void probe_tiocgserial(struct probe *p)
+{
+	struct serial_struct ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (ioctl(p->fd, TIOCGSERIAL, &ss) < 0)
+		printf("tiocgserial err %s\n", probe_errname(errno));
+	else
+		printf("tiocgserial type=%d line=%d port=0x%x irq=%d baud_base=%d\n",
+		       ss.type, ss.line, ss.port, ss.irq, ss.baud_base);
+}
+
+/* One readlink through the entry point fn, into a buffer of len bytes. */
+static ssize_t probe_call_readlink(const char *fn, const char *path, char *buf,
+				   size_t len)
+{
+	if (strcmp(fn, "readlink") == 0)
+		return readlink(path, buf, len);
+	if (strcmp(fn, "readlinkat") == 0)
+		return readlinkat(AT_FDCWD, path, buf, len);
+	if (strcmp(fn, "readlink_chk") == 0)
+		return __readlink_chk(path, buf, len, len);
+	if (strcmp(fn, "readlinkat_chk") == 0)
+		return __readlinkat_chk(AT_FDCWD, path, buf, len, len);
+	errno = EINVAL;
+	return -1;
+}
+
+/* "<label> N TARGET" for readlink of path through fn with a len-byte buffer. */
+static void probe_readlink(const char *label, const char *fn, const char *path,
+			   size_t len)
+{
+	char buf[512];
+	ssize_t n;
+
+	if (len > sizeof(buf) - 1)
+		len = sizeof(buf) - 1;
+	memset(buf, '#', sizeof(buf));
+	n = probe_call_readlink(fn, path, buf, len);
+	if (n < 0) {
+		printf("%s err %s\n", label, probe_errname(errno));
+		return;
+	}
+	/* readlink(2) writes no NUL: the byte after the answer is untouched */
+	printf("%s %zd %.*s%s\n", label, n, (int)n, buf,
+	       buf[n] == '#' ? "" : " +written-past");
+}
+
+/* readlink-driver[:FN[:LEN]]: the port's sysfs driver link. */
+static void probe_readlink_driver(struct probe *p, const char *op)
+{
+	char fn[32] = "readlink", path[96];
+	unsigned long len = 256;
+	struct stat st;
+
+	if (p->fd >= 0 && fstat(p->fd, &st) == 0)
+		p->rdev = st.st_rdev;
+	sscanf(op, "readlink-driver:%31[^:]:%lu", fn, &len);
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device/driver",
+		 major(p->rdev), minor(p->rdev));
+	probe_readlink("readlink-driver", fn, path, len);
+}
+
+/* readlink-dev:SUFFIX: near misses of the driver link. */
+static void probe_readlink_dev(struct probe *p, const char *op)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u%s", major(p->rdev),
+		 minor(p->rdev), op + strlen("readlink-dev:"));
+	probe_readlink("readlink-dev", "readlink", path, 256);
+}
+
+/* readlink-path:FN:PATH */
+static void probe_readlink_path(const char *op)
+{
+	char fn[32] = "";
+	int used = 0;
+
+	if (sscanf(op, "readlink-path:%31[^:]:%n", fn, &used) < 1 || !used) {
+		printf("readlink-path err EINVAL\n");
+		return;
+	}
+	probe_readlink("readlink-path", fn, op + used, 256);
 }
 
 static void probe_modem_write(struct probe *p, const char *op, unsigned long req)
@@ -264,8 +376,13 @@ static int probe_op(struct probe *p, const char *op)
 		int fd = probe_open(p, op);
 
 		probe_result(op, fd);
-		if (fd >= 0)
+		if (fd >= 0) {
+			struct stat st;
+
 			p->fd = fd;	/* a failed open keeps the fd we had */
+			if (fstat(fd, &st) == 0)
+				p->rdev = st.st_rdev;
+		}
 	} else if (strcmp(op, "close") == 0) {
 		probe_result(op, close(p->fd));
 		p->fd = -1;
@@ -279,10 +396,19 @@ static int probe_op(struct probe *p, const char *op)
 		probe_modem_write(p, op, TIOCMBIS);
 	} else if (strncmp(op, "bic:", 4) == 0) {
 		probe_modem_write(p, op, TIOCMBIC);
-	} else if (strncmp(op, "miwait:", 7) == 0) {
+	} else if (strncmp(op, "miwait:", 7) == 0 || strncmp(op, "miwait-at:", 10) == 0) {
 		probe_miwait(p, op);
 	} else if (strcmp(op, "icount") == 0) {
 		probe_icount(p);
+	} else if (strcmp(op, "tiocgserial") == 0) {
+		probe_tiocgserial(p);
+	} else if (strcmp(op, "readlink-driver") == 0 ||
+		   strncmp(op, "readlink-driver:", 16) == 0) {
+		probe_readlink_driver(p, op);
+	} else if (strncmp(op, "readlink-path:", 14) == 0) {
+		probe_readlink_path(op);
+	} else if (strncmp(op, "readlink-dev:", 13) == 0) {
+		probe_readlink_dev(p, op);
 	} else if (strcmp(op, "flock") == 0) {
 		probe_result(op, flock(p->fd, LOCK_EX | LOCK_NB));
 	} else if (strcmp(op, "tcgetattr") == 0) {
@@ -318,7 +444,7 @@ static void probe_signals(void)
 
 int main(int argc, char **argv)
 {
-	struct probe p = { NULL, -1 };
+	struct probe p = { NULL, -1, 0 };
 	int i;
 
 	if (argc < 2) {
