@@ -54,6 +54,8 @@ static struct {
 	bool has_param;
 	int result;
 	bool broadcast_in_handler;
+	bool ask_may_log;	/* the handler asks sock_server_may_log */
+	int may_log_yes;
 } seen;
 
 static uint64_t now_ms(void)
@@ -76,6 +78,8 @@ static int on_instcmd(void *ctx, const char *cmd, const char *param)
 {
 	ck_assert_ptr_eq(ctx, &seen);
 	record(cmd, param);
+	if (seen.ask_may_log && sock_server_may_log(&srv))
+		seen.may_log_yes++;
 	if (seen.broadcast_in_handler) {
 		state_set(&st, "driver.state", cmd);
 		sock_broadcast_setinfo(&srv, "driver.state");
@@ -791,10 +795,18 @@ START_TEST(test_many_clients)
 }
 END_TEST
 
+static bool under_valgrind(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+	return pre && strstr(pre, "vgpreload");
+}
+
 START_TEST(test_accept_out_of_fds)
 {
 	struct rlimit rl;
 	int fds[16], n, i, lowest, limit;
+	rlim_t saved;
 	struct pollfd pfd[20];
 	bool eof;
 
@@ -803,12 +815,17 @@ START_TEST(test_accept_out_of_fds)
 	 * spare descriptor, and it is served all the same; a fourth cannot
 	 * even connect (our end is out of descriptors) */
 	ck_assert_int_ge(srv.spare_fd, 0);
+	if (under_valgrind()) {	/* it keeps descriptors of its own under the limit */
+		fprintf(stderr, "test_accept_out_of_fds: skipped under valgrind\n");
+		return;
+	}
 	lowest = dup(0);
 	close(lowest);
 	for (i = 0, limit = lowest; i < 5; limit++)	/* some above lowest may be open */
 		if (fcntl(limit, F_GETFD) < 0)
 			i++;
 	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	saved = rl.rlim_cur;
 	rl.rlim_cur = (rlim_t)limit;
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 	for (n = 0; n < 16; n++) {
@@ -849,6 +866,8 @@ START_TEST(test_accept_out_of_fds)
 	close(fds[0]);
 	close(fds[2]);
 	pump_idle();
+	rl.rlim_cur = saved;	/* for CK_FORK=no runs */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
 }
 END_TEST
 
@@ -877,6 +896,7 @@ static int connect_as_stranger(const char *path, int *fds, int n)
 
 			if (fd < 0)
 				_exit(3);
+			memset(cbuf, 0, sizeof(cbuf));
 			cm->cmsg_level = SOL_SOCKET;
 			cm->cmsg_type = SCM_RIGHTS;
 			cm->cmsg_len = CMSG_LEN(sizeof(int));
@@ -998,6 +1018,24 @@ START_TEST(test_flood_rate_limited)
 }
 END_TEST
 
+/* A handler refusing requests logs within the client's budget. */
+START_TEST(test_handler_log_budget)
+{
+	int fd = connect_client(), i;
+
+	seen.ask_may_log = true;
+	for (i = 0; i < 20; i++)
+		send_str(fd, "INSTCMD driver.killpower\n");
+	expect_reply(fd, "PING\n", "PONG\n");
+	ck_assert_int_eq(seen.calls, 20);
+	ck_assert_int_eq(seen.may_log_yes, SOCKPROTO_LOG_PER_CLIENT);
+	ck_assert_uint_eq(srv.loglim.suppressed, 20 - SOCKPROTO_LOG_PER_CLIENT);
+	/* outside a request: the shared budget only */
+	ck_assert(sock_server_may_log(&srv));
+	close(fd);
+}
+END_TEST
+
 /* The mode is set at bind and no chmod/chown goes by the path: a symlink
  * swapped in after bind() leads nowhere. */
 START_TEST(test_socket_file_not_by_path)
@@ -1096,6 +1134,7 @@ static Suite *sock_suite(void)
 	tcase_add_test(tr, test_accept_out_of_fds);
 	tcase_add_test(tr, test_cap_leaves_room_for_upsd);
 	tcase_add_test(tr, test_flood_rate_limited);
+	tcase_add_test(tr, test_handler_log_budget);
 	tcase_add_test(tr, test_socket_file_not_by_path);
 	tcase_add_test(tr, test_close_leaves_a_newer_socket);
 	suite_add_tcase(s, tr);
