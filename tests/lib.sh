@@ -188,7 +188,8 @@ track_pid()
 	_itest_pids+=("$1")
 }
 
-# stop_pids PID...: stop_pid each, all signalled first (they exit together).
+# stop_pids PID...: stop_pid each, all signalled first (they exit together),
+# then untrack_pids them.
 stop_pids()
 {
 	local pid
@@ -198,6 +199,18 @@ stop_pids()
 	for pid in "$@"; do
 		stop_pid "$pid"
 	done
+	untrack_pids "$@"
+}
+
+# untrack_pids PID...: forget processes already stopped and reaped: their
+# PIDs can be reused by anyone's process, which the cleanup must not signal.
+untrack_pids()
+{
+	local pid keep=()
+	for pid in "${_itest_pids[@]}"; do
+		[[ " $* " == *" $pid "* ]] || keep+=("$pid")
+	done
+	_itest_pids=("${keep[@]}")
 }
 
 # Signal then reap one process, SIGKILL after ~2 s.
@@ -758,7 +771,7 @@ listen_close()
 	[ -n "$fd" ] || return 0
 	exec {fd}>&-
 	unset "_listen_fd[$1]"
-	stop_pid "${_listen_pid[$1]}"
+	stop_pids "${_listen_pid[$1]}"
 }
 
 # --- the status sequence OL -> OB -> LB OB -> LB OL -> OL, per upstype -------------
