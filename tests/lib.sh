@@ -183,6 +183,16 @@ chmod 0770 "$NUT_STATEPATH"
 
 _itest_pids=()
 
+# _pid_is_ours PID: PID runs with this test's tag in its environment (or
+# is a zombie, which only its parent can reap)
+_pid_is_ours()
+{
+	local st
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ "$st" = Z ] && return 0
+	grep -qzxF "GUPS_ITEST_TAG=$T" "/proc/$1/environ" 2>/dev/null
+}
+
 track_pid()
 {
 	_itest_pids+=("$1")
@@ -217,6 +227,8 @@ untrack_pids()
 stop_pid()
 {
 	local pid=$1 _
+	# PIDs wrap: a PID tracked long ago may be another test's process now
+	_pid_is_ours "$pid" || { wait "$pid" 2>/dev/null; return 0; }
 	kill -TERM "$pid" 2>/dev/null || return 0
 	for _ in $(seq 40); do
 		kill -0 "$pid" 2>/dev/null || break
