@@ -92,7 +92,8 @@ void lines_watch_begin(struct driver *d)
 	d->watch_fd = -1;
 	if (!d->cfg.pollonly) {
 		d->watch_fd = d->src.ops->watch_start(&d->src);
-		if (d->watch_fd < 0)
+		/* a port known to have no events (cp210x) is said by the port line */
+		if (d->watch_fd < 0 && d->src.caps.miwait)
 			log_msg(&d->log, LOG_NOTICE, "port %s cannot report line changes; "
 				"reading the lines every %u ms", d->cfg.port, d->cfg.linepoll_ms);
 		else
