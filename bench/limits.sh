@@ -212,6 +212,7 @@ idle_row() {
 	r0=$(rss "$pid")
 	crowd "$dir" "$n"
 	r1=$(rss "$pid")
+	alive "$pid" || r1=
 	served=$(field served "$CROWD_LINE")
 	release
 	if alive "$pid"; then
@@ -220,10 +221,11 @@ idle_row() {
 		r2="(driver died)"
 	fi
 	per=-
-	[ "${served:-0}" -gt 0 ] && per=$(( (r1 - r0) * 1024 / served ))
-	printf '| %s | %s | %s kB | %s kB (+%s) | %s B | %s |\n' "$label" \
+	[ -n "$r1" ] && [ "${served:-0}" -gt 0 ] && per="$(( (r1 - r0) * 1024 / served )) B"
+	[ -n "$r1" ] && r1="$r1 kB (+$((r1 - r0)))"
+	printf '| %s | %s | %s kB | %s | %s | %s |\n' "$label" \
 		"$(sed 's/ READY//; s/connect_failed=0 //; s/ ms=[0-9]*//' <<< "$CROWD_LINE")" \
-		"$r0" "$r1" $((r1 - r0)) "$per" "$r2"
+		"$r0" "${r1:-(driver died)}" "$per" "$r2"
 }
 
 idle_section() {
