@@ -529,15 +529,29 @@ static int run_dump(struct driver *d)
 	return 0;
 }
 
+/* The parent exits once the child has written the PID file, so that
+ * whoever started us (upsdrvctl) finds the new PID there, not the old. */
 static void daemonize(struct driver *d)
 {
-	pid_t pid = fork();
+	int ready[2];
+	pid_t pid;
 
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		log_fatal_errno(&d->log, "pipe");
+	pid = fork();
 	if (pid < 0)
 		log_fatal_errno(&d->log, "fork");
-	if (pid > 0)
+	if (pid > 0) {
+		struct pollfd pfd = { .fd = ready[0], .events = POLLIN };
+
+		close(ready[1]);
+		poll(&pfd, 1, 5000);	/* end of file: written, or the child died */
 		_exit(0);
+	}
+	close(ready[0]);
 	setsid();
+	control_write_pidfile(d);
+	close(ready[1]);
 	if (freopen("/dev/null", "r", stdin) == NULL ||
 	    freopen("/dev/null", "w", stdout) == NULL ||
 	    freopen("/dev/null", "w", stderr) == NULL)
@@ -652,7 +666,7 @@ int driver_main(int argc, char **argv)
 
 	if (background)
 		daemonize(d);
-	if (background || d->opt.foreground >= 2)
+	else if (d->opt.foreground >= 2)
 		control_write_pidfile(d);
 	if (rc < 0)
 		lines_read_failed(d, rc, monotime_ms());
