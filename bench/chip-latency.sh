@@ -16,6 +16,7 @@
 #   OURS     our driver [$BUILD/genericups]   SHIM  the simulator [$BUILD/tests/.libs/modemsim.so]
 #   NUT      NUT's driver [/lib/nut/genericups]
 #   WORK     scratch directory [mktemp]       RESULTS  output file [bench/results-chips-<date>.txt]
+#   BUILD_DESC  what the build is, for the header [the repository's HEAD commit]
 set -u
 
 # --- settings ----------------------------------------------------------------
@@ -32,6 +33,10 @@ PAUSE_MS=${PAUSE_MS:-20}	# random pause 0-PAUSE_MS before an edge the port repor
 POLLED_PAUSE=${POLLED_PAUSE:-30-230}	# ... before an edge ours reads on its timer (linepoll 200 ms)
 NUT_PAUSE_MS=${NUT_PAUSE_MS:-2000}	# ... for NUT: anywhere in its 2 s poll
 TIMEOUT_MS=${TIMEOUT_MS:-15000}
+# Wait after the driver's socket appears before the first change: a change in
+# the first milliseconds, before the watcher thread is in its first
+# TIOCMIWAIT, can go unseen until the 60 s safety read (see README).
+START_WAIT=${START_WAIT:-0.5}
 # Ours: all delays 0; deadcable=off because with one line in the profile,
 # every edge to "line clear" would look like a pulled cable (held as stale).
 OURS_OPTS=${OURS_OPTS:-"-x olconfirm=0 -x obconfirm=0 -x deadcable=off"}
@@ -127,10 +132,15 @@ cell_job() {
 		fi
 		return
 	fi
+	sleep "$START_WAIT"
 	"$BIN/latency" -S "$dir/s/genericups-a" -f "$dir/line/state" -m line -L "$pol$line" \
 		-n "$n" -p "$pause" -P "$POLLED_PAUSE" -r "$seed" -t "$TIMEOUT_MS" \
 		-l "$kind $chip $pol$line" -o "$dir/raw" -K "$pid" \
 		> "$dir/result" 2> "$dir/latency.err"
+	# latency kills the driver when it finishes, not when it gives up
+	echo "$pid" > "$dir/pid"
+	kill_listed "$dir/pid" genericups
+	wait "$pid" 2>/dev/null
 }
 
 # cell_pair KIND CHIP LINE SEED: both polarities, one after the other
@@ -148,7 +158,7 @@ START=$(date +%s)
 {
 	echo "genericups: line change -> SETINFO ups.status on the driver socket, per chip model"
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) CPUs, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo), kernel $(uname -r)"
-	echo "ours: $OURS ($("$OURS" -V 2>&1 | head -1)), tree $(git -C "$REPO" log -1 --format='%h "%s"' 2>/dev/null)"
+	echo "ours: $OURS ($("$OURS" -V 2>&1 | head -1)), ${BUILD_DESC:-repo at $(git -C "$REPO" log -1 --format='%h "%s"' 2>/dev/null)}"
 	echo "NUT:  $NUT ($("$NUT" -V 2>&1 | head -1))"
 	echo "simulator: $SHIM"
 	echo "cells: upstype 5 with -x OL=<line> and -x OL=-<line>, -x LB=none; ours with $OURS_OPTS, linepoll default (0.2 s)"
@@ -173,11 +183,14 @@ P1_SECS=$(( $(date +%s) - START ))
 
 echo "phase 2 (all at once): ours on $PARALLEL_CHIPS, NUT on $NUT_CHIPS"
 P2_DRIVERS=0
+P2_JOBS=()
 # start_both KIND CHIP LINE: both polarities in the background
 start_both() {
 	seed=$((seed + 2))
 	cell_job "$1" "$2" "$3" "" "$seed" &
+	P2_JOBS+=($!)
 	cell_job "$1" "$2" "$3" - $((seed + 1)) &
+	P2_JOBS+=($!)
 	P2_DRIVERS=$((P2_DRIVERS + 2))
 }
 for chip in $CHIPS; do
@@ -191,8 +204,9 @@ for chip in $NUT_CHIPS; do
 		start_both nut "$chip" "$line"
 	done
 done
-wait
+wait "${P2_JOBS[@]}"
 cpu2=$(cpu_sample)
+P2_SECS=$(( $(date +%s) - START - P1_SECS ))
 
 # --- the table ---------------------------------------------------------------
 
@@ -255,7 +269,7 @@ cell() {
 	done
 	echo
 	echo "phase 1: ours on every chip not in \"$PARALLEL_CHIPS\", one driver at a time, ${P1_SECS} s; CPU busy $(cpu_busy "$cpu0" "$cpu1")% of $(nproc) CPUs (everything on the machine)"
-	echo "phase 2: ours on \"$PARALLEL_CHIPS\" and NUT on \"$NUT_CHIPS\", all $P2_DRIVERS drivers at once, $(( $(date +%s) - START - P1_SECS )) s; CPU busy $(cpu_busy "$cpu1" "$cpu2")% of $(nproc) CPUs"
+	echo "phase 2: ours on \"$PARALLEL_CHIPS\" and NUT on \"$NUT_CHIPS\", all $P2_DRIVERS drivers at once, $P2_SECS s; CPU busy $(cpu_busy "$cpu1" "$cpu2")% of $(nproc) CPUs"
 	echo "load after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "run time: $(( $(date +%s) - START )) s; raw files in $WORK"
 } | tee "$RESULTS"
