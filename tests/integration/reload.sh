@@ -149,6 +149,7 @@ sleep 2
 unlike "$(sock_since)" 'ups\.status' "pollonly, pollinterval 60: a change waits for the poll"
 conf pollinterval=60
 reload "reload removing pollonly"
+contains "$(sock_since)" "DELINFO driver.flag.pollonly" "DELINFO driver.flag.pollonly"
 is "$(watcher_threads)" 1 "the watcher thread is back"
 if sock_wait '^SETINFO ups.status "OB"$' "$TIMEOUT"; then
 	pass "the reload read the lines (OB)"
