@@ -159,6 +159,9 @@ static void *watch_thread(void *arg)
 	sigaddset(&set, WATCH_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	have_counts = serial_counts(ls, &before) == 0;
+	/* A change after the loop's last read and before the first wait below
+	 * would go unseen: have the loop read (and read again shortly after). */
+	watch_wake(ls);
 
 	while (!__atomic_load_n(&ls->thread_stop, __ATOMIC_SEQ_CST)) {
 		if (ioctl(ls->fd, TIOCMIWAIT, ML_INPUTS) == 0) {
