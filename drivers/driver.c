@@ -205,8 +205,9 @@ static int handle_instcmd(void *ctx, const char *cmd, const char *param)
 		char why[64];
 
 		if (!allow || strcmp(allow, "1")) {
-			log_msg(&d->log, LOG_WARNING, "INSTCMD %s refused: "
-				"driver.flag.allow_killpower is not 1", cmd);
+			if (sock_server_may_log(&d->srv))
+				log_msg(&d->log, LOG_WARNING, "INSTCMD %s refused: "
+					"driver.flag.allow_killpower is not 1", cmd);
 			return SOCK_CMD_INVALID;
 		}
 		snprintf(why, sizeof(why), "INSTCMD %s", cmd);
@@ -226,7 +227,8 @@ static int handle_instcmd(void *ctx, const char *cmd, const char *param)
 		d->exit = DRV_EXIT_OK;
 		return SOCK_CMD_HANDLED;
 	}
-	log_msg(&d->log, LOG_NOTICE, "INSTCMD '%s' is not supported by this driver", cmd);
+	if (sock_server_may_log(&d->srv))
+		log_msg(&d->log, LOG_NOTICE, "INSTCMD '%s' is not supported by this driver", cmd);
 	return SOCK_CMD_UNKNOWN;
 }
 
@@ -254,7 +256,9 @@ static int handle_setvar(void *ctx, const char *var, const char *value)
 		long v = strtol(value, &end, 10);
 
 		if (!*value || *end || v > 100 || v < -1000) {
-			log_msg(&d->log, LOG_WARNING, "SET driver.debug '%s': not a number", value);
+			if (sock_server_may_log(&d->srv))
+				log_msg(&d->log, LOG_WARNING, "SET driver.debug '%s': not a number",
+					value);
 			return SOCK_CMD_INVALID;
 		}
 		d->log.debug = v < 0 ? d->base_debug : (int)v;
@@ -265,14 +269,17 @@ static int handle_setvar(void *ctx, const char *var, const char *value)
 		int b = parse_bool_word(value);
 
 		if (b < 0) {
-			log_msg(&d->log, LOG_WARNING,
-				"SET driver.flag.allow_killpower '%s': use 0 or 1", value);
+			if (sock_server_may_log(&d->srv))
+				log_msg(&d->log, LOG_WARNING,
+					"SET driver.flag.allow_killpower '%s': use 0 or 1", value);
 			return SOCK_CMD_INVALID;
 		}
 		publish_set(d, "driver.flag.allow_killpower", b ? "1" : "0");
 		return SOCK_CMD_HANDLED;
 	}
-	log_msg(&d->log, LOG_NOTICE, "SET '%s': not a writable variable of this driver", var);
+	if (sock_server_may_log(&d->srv))
+		log_msg(&d->log, LOG_NOTICE, "SET '%s': not a writable variable of this driver",
+			var);
 	return SOCK_CMD_UNKNOWN;
 }
 
@@ -368,21 +375,20 @@ static void drop_privileges(struct driver *d)
 	log_debug(&d->log, 1, "running as user %s", user);
 }
 
-static void fix_socket_group(struct driver *d)
+/* The group the socket is given (upsd's), or (gid_t)-1 for the process's. */
+static gid_t socket_group(struct driver *d)
 {
 	struct group *gr;
 
 	if (!d->cfg.group)
-		return;
+		return (gid_t)-1;
 	gr = getgrnam(d->cfg.group);
 	if (!gr) {
 		log_msg(&d->log, LOG_WARNING, "group '%s' does not exist; socket %s keeps its group",
 			d->cfg.group, d->sockpath);
-		return;
+		return (gid_t)-1;
 	}
-	if (chown(d->sockpath, (uid_t)-1, gr->gr_gid) < 0 || chmod(d->sockpath, 0660) < 0)
-		log_msg(&d->log, LOG_WARNING, "cannot give socket %s to group %s: %s",
-			d->sockpath, d->cfg.group, strerror(errno));
+	return gr->gr_gid;
 }
 
 static void paths_init(struct driver *d)
@@ -656,12 +662,11 @@ int driver_main(int argc, char **argv)
 		log_msg(&d->log, LOG_WARNING, "first read of the lines of %s failed: %s",
 			d->cfg.port, strerror(-rc));
 	}
-	if (sock_server_open(&d->srv, d->sockpath, 0660, &d->st, &h, &d->log,
-			     err, sizeof(err)) < 0)
+	if (sock_server_open_group(&d->srv, d->sockpath, 0660, socket_group(d), &d->st, &h,
+				   &d->log, err, sizeof(err)) < 0)
 		log_fatal(&d->log, "%s", err);
 	d->srv.stale = d->stale || deadcable_suspected(&d->dc);
 	d->srv_open = true;
-	fix_socket_group(d);
 	log_msg(&d->log, LOG_INFO, "listening on socket %s", d->sockpath);
 
 	if (background)
