@@ -151,6 +151,10 @@ static void build_env(const struct fixture *fx, const char *const *extra,
 	char lib[PATH_MAX];
 	int n = 0;
 
+	/* valgrind's own preloads belong to the checked process, not the probe */
+	if (pre && strstr(pre, "vgpreload"))
+		pre = NULL;
+
 	/* extra[] first: getenv() takes the first of duplicates */
 	while (extra && *extra && n < MAX_ENV - 6)
 		snprintf(store[n++], 256, "%s", *extra++);
