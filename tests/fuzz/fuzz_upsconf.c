@@ -69,11 +69,19 @@ static void check_failed_parse(const struct upsconf *conf, const char *err, unsi
 		   "error '%s' has no text after the line", err);
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void check_model(const struct upsconf *conf, unsigned nlines)
 {
-	size_t i, j;
+	const char **names = calloc(conf->nsections + 1, sizeof(*names));
+	size_t i, sec = 0;
 	unsigned prev = 0;
 
+	if (!names)
+		abort();
 	FUZZ_CHECK(conf->path && !strcmp(conf->path, CONF_NAME), "path not kept");
 	for (i = 0; i < conf->nsections; i++) {
 		const struct upsconf_section *s = &conf->sections[i];
@@ -81,18 +89,24 @@ static void check_model(const struct upsconf *conf, unsigned nlines)
 		FUZZ_CHECK(s->name[0] != '\0', "empty section name");
 		FUZZ_CHECK(!strchr(s->name, ']'), "section name '%s' with ']'", s->name);
 		check_word(s->name, "section name");
-		FUZZ_CHECK(s->line >= 1 && s->line <= nlines && s->line >= prev,
+		FUZZ_CHECK(s->line >= 1 && s->line <= nlines && s->line > prev,
 			   "section [%s] on line %u of %u (previous %u)", s->name, s->line,
 			   nlines, prev);
 		prev = s->line;
-		for (j = 0; j < i; j++)
-			FUZZ_CHECK(strcmp(conf->sections[j].name, s->name) != 0,
-				   "section [%s] twice", s->name);
+		names[i] = s->name;
 	}
+	qsort(names, conf->nsections, sizeof(*names), cmp_names);
+	for (i = 1; i < conf->nsections; i++)
+		FUZZ_CHECK(strcmp(names[i - 1], names[i]) != 0, "section [%s] twice", names[i]);
+	free(names);
+	if (conf->nsections)	/* a name that is there is found */
+		FUZZ_CHECK(upsconf_find_section(conf, conf->sections[conf->nsections - 1].name) ==
+			   &conf->sections[conf->nsections - 1], "last section not found by name");
+
+	/* entries in file order; each belongs to the last header before it */
 	prev = 0;
 	for (i = 0; i < conf->nentries; i++) {
 		const struct upsconf_entry *e = &conf->entries[i];
-		const struct upsconf_section *s;
 
 		FUZZ_CHECK(e->key[0] != '\0' && strcmp(e->key, "=") != 0 && e->key[0] != '[',
 			   "bad key '%s'", e->key);
@@ -102,15 +116,16 @@ static void check_model(const struct upsconf *conf, unsigned nlines)
 		FUZZ_CHECK(e->line >= 1 && e->line <= nlines && e->line >= prev,
 			   "entry '%s' on line %u of %u (previous %u)", e->key, e->line, nlines, prev);
 		prev = e->line;
-		if (!e->section) {
-			FUZZ_CHECK(conf->nsections == 0 || e->line < conf->sections[0].line,
-				   "global entry '%s' after the first section", e->key);
-			continue;
-		}
-		s = upsconf_find_section(conf, e->section);
-		FUZZ_CHECK(s && s->name == e->section, "entry '%s' in unknown section", e->key);
-		FUZZ_CHECK(e->line > s->line, "entry '%s' (line %u) before its header (line %u)",
-			   e->key, e->line, s->line);
+		while (sec < conf->nsections && conf->sections[sec].line < e->line)
+			sec++;
+		if (sec == 0)
+			FUZZ_CHECK(!e->section, "entry '%s' (line %u) before any header is in [%s]",
+				   e->key, e->line, e->section);
+		else
+			FUZZ_CHECK(e->section == conf->sections[sec - 1].name,
+				   "entry '%s' (line %u) is in [%s], not in [%s] (line %u)", e->key,
+				   e->line, e->section ? e->section : "(global)",
+				   conf->sections[sec - 1].name, conf->sections[sec - 1].line);
 	}
 }
 
