@@ -39,6 +39,12 @@ kill_k()
 	[ -n "$KPID" ] && KSEQ=$(tiocmset_seq "$KPID")
 }
 
+# gone PID: exited (a zombie child of this shell counts)
+gone()
+{
+	! kill -0 "$1" 2>/dev/null || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
 # check_fallback WHAT: -k gave up on the socket in time and did the work itself
 check_fallback()
 {
@@ -157,8 +163,8 @@ for _ in 1 2 3 4; do
 	[ "$(printf 'PING\n' | sock_talk "$SOCK" 0.3)" = PONG ] && pongs=$((pongs + 1))
 done
 is "$pongs" 4 "PING answered during the ${SDTIME} s hold (4 of 4 within 0.3 s)"
-wait_for $((SDTIME + 3)) eval '! kill -0 $DRIVER_PID 2>/dev/null'
-ok "the driver exits after the hold (lines left as written)" eval '! kill -0 $DRIVER_PID 2>/dev/null'
+wait_for $((SDTIME + 3)) gone "$DRIVER_PID"
+ok "the driver exits after the hold (lines left as written)" gone "$DRIVER_PID"
 is "$(tiocmset_seq "$DRIVER_PID")" "0x002 0x006" "shutdown.default wrote CP then SD, nothing after"
 hold=$(span_ms "$DRIVER_PID" "TIOCMSET 0x006" CLOSE)
 ok "SD held >= sdtime ($SDTIME s) before the port closed ($hold ms)" \
@@ -176,8 +182,8 @@ sock_wait "^TRACKING kp1 " 3
 is "$(sock_since | awk '$2 == "kp1" { print $3 }')" 0 "driver.killpower accepted"
 sleep 0.5
 is "$(printf 'PING\n' | sock_talk "$SOCK" 0.3)" PONG "PING answered during the killpower hold"
-wait_for $((SDTIME + 3)) eval '! kill -0 $DRIVER_PID 2>/dev/null'
-ok "the driver exits after the killpower hold" eval '! kill -0 $DRIVER_PID 2>/dev/null'
+wait_for $((SDTIME + 3)) gone "$DRIVER_PID"
+ok "the driver exits after the killpower hold" gone "$DRIVER_PID"
 sock_close
 
 # --- 5. -k through a running driver returns after the driver's hold ---------------
@@ -187,6 +193,8 @@ is "$KRC" 0 "-k via the running driver exits 0"
 is "$KPID" "" "-k via the running driver did not open the port"
 ok "-k returned after the driver's ${SDTIME} s hold and exit ($KMS ms)" \
 	test "$KMS" -ge $((SDTIME * 1000)) -a "$KMS" -lt $((SDTIME * 1000 + 3000))
-ok "the driver is gone when -k returns" eval '! kill -0 $DRIVER_PID 2>/dev/null'
+# -k sees the driver close its socket, a moment before the process ends
+wait_for 1 gone "$DRIVER_PID"
+ok "the driver is gone within 1 s of -k returning" gone "$DRIVER_PID"
 
 done_testing
