@@ -135,17 +135,52 @@ END_TEST
 
 /* ---- process_serves_ups on real processes ---------------------------------- */
 
+static size_t read_cmdline(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(buf, 1, len, f);
+		fclose(f);
+	}
+	return n;
+}
+
+/* Start argv and wait until it has exec'd (its command line is no longer
+ * ours; slow under valgrind). */
 static pid_t spawn(char *const argv[])
 {
+	char self[4096], child[4096];
+	size_t nself = read_cmdline(getpid(), self, sizeof(self)), n;
 	pid_t pid = fork();
+	int i;
 
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	usleep(100000);		/* let it exec */
+	for (i = 0; i < 500; i++) {
+		n = read_cmdline(pid, child, sizeof(child));
+		if (n && (n != nself || memcmp(self, child, n)))
+			break;
+		usleep(10000);
+	}
+	usleep(50000);	/* a script's interpreter, then the script's own start */
 	return pid;
+}
+
+/* Wait until pid is a zombie or gone. */
+static void wait_exited(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < 200 && !process_has_exited(pid); i++)
+		usleep(10000);
 }
 
 START_TEST(test_process_checks)
@@ -171,7 +206,7 @@ START_TEST(test_process_checks)
 
 	/* a zombie has exited */
 	kill(pid, SIGKILL);
-	usleep(100000);
+	wait_exited(pid);
 	ck_assert(process_has_exited(pid));
 	ck_assert(!process_serves_ups(pid, "genericups", "myups", &gone, what, sizeof(what)));
 	ck_assert(gone);
