@@ -121,8 +121,10 @@ static ssize_t read_some(struct sock_conn *c, char *buf, size_t len, long long d
 
 /* Read until a line whose first word is w0 (and second w1, unless NULL);
  * its words stay in c->tok. Bytes after it stay in c->in for the next call.
- * 0, or -1 with err. */
-static int wait_line(struct sock_conn *c, const char *w0, const char *w1,
+ * With pong_ends, the PONG answering the last PING sent, arriving first,
+ * means the driver ignored the request (sets c->unsupported). 0, or -1 with
+ * err. */
+static int wait_line(struct sock_conn *c, const char *w0, const char *w1, bool pong_ends,
 		     long long deadline, char *err, size_t errlen)
 {
 	char what[96];
@@ -134,6 +136,13 @@ static int wait_line(struct sock_conn *c, const char *w0, const char *w1,
 		while (c->inoff < c->inlen) {
 			if (tok_feed(&c->tok, c->in[c->inoff++]) != TOK_LINE || c->tok.nwords == 0)
 				continue;
+			if (!strcasecmp(c->tok.words[0], "PONG") && c->pings_out > 0 &&
+			    --c->pings_out == 0 && pong_ends) {
+				c->unsupported = true;
+				snprintf(err, errlen, "the driver on %s ignored the request (no %s)",
+					 c->path, what);
+				return -1;
+			}
 			if (strcasecmp(c->tok.words[0], w0))
 				continue;
 			if (!w1 || (c->tok.nwords >= 2 && !strcmp(c->tok.words[1], w1)))
@@ -213,9 +222,10 @@ int sockclient_open(struct sock_conn *c, const char *path, int timeout_ms,
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
+	c->pings_out = 1;
 	if (connect_by(c, &sun, deadline, err, errlen) < 0 ||
 	    send_line(c, "NOBROADCAST\nPING\n", deadline, err, errlen) < 0 ||
-	    wait_line(c, "PONG", NULL, deadline, err, errlen) < 0) {
+	    wait_line(c, "PONG", NULL, false, deadline, err, errlen) < 0) {
 		close(c->fd);
 		c->fd = -1;
 		return -1;
@@ -230,9 +240,10 @@ int sockclient_request(struct sock_conn *c, const char *request, int timeout_ms,
 	char id[32], line[600];
 
 	snprintf(id, sizeof(id), "gu%ld-%u", (long)getpid(), ++c->seq);
-	snprintf(line, sizeof(line), "%s TRACKING %s\n", request, id);
+	snprintf(line, sizeof(line), "%s TRACKING %s\nPING\n", request, id);
+	c->pings_out++;
 	if (send_line(c, line, deadline, err, errlen) < 0 ||
-	    wait_line(c, "TRACKING", id, deadline, err, errlen) < 0)
+	    wait_line(c, "TRACKING", id, true, deadline, err, errlen) < 0)
 		return -1;
 	if (c->tok.nwords < 3) {
 		snprintf(err, errlen, "the driver on %s sent a TRACKING reply without a result",
@@ -248,9 +259,10 @@ int sockclient_query(struct sock_conn *c, const char *request, const char *reply
 	long long deadline = deadline_after(timeout_ms);
 	char line[600];
 
-	snprintf(line, sizeof(line), "%s\n", request);
+	snprintf(line, sizeof(line), "%s\nPING\n", request);
+	c->pings_out++;
 	if (send_line(c, line, deadline, err, errlen) < 0 ||
-	    wait_line(c, reply, NULL, deadline, err, errlen) < 0)
+	    wait_line(c, reply, NULL, true, deadline, err, errlen) < 0)
 		return -1;
 	snprintf(value, len, "%s", c->tok.nwords >= 2 ? c->tok.words[1] : "");
 	return 0;

@@ -42,6 +42,17 @@ drivers_for()
 
 # pong: the driver socket answers PING (bounded: a stopped driver's backlog
 # fills, and then a plain connect would block)
+# gone PID: exited (a zombie counts: a daemon's parent may never reap it)
+gone()
+{
+	! kill -0 "$1" 2>/dev/null || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+alive()
+{
+	! gone "$1"
+}
+
 pong()
 {
 	[ "$(printf 'PING\n' | timeout -k 1 2 socat -t0.3 - "UNIX-CONNECT:$SOCK" 2>/dev/null)" = PONG ]
@@ -54,7 +65,7 @@ one_driver()
 	local n
 	n=$(drivers_for myups | wc -l)
 	[ "$n" = 1 ] || return 1
-	[ -z "$1" ] || ! kill -0 "$1" 2>/dev/null || return 1
+	[ -z "$1" ] || gone "$1" || return 1
 	[ "$(drivers_for myups)" != "$1" ] && pong
 }
 
@@ -149,11 +160,11 @@ printf '%s\n' "$decoy" >"$PIDF"
 out=$(drv_env timeout -k 2 20 "$GENERICUPS" -a myups -u root 2>&1)
 rc=$?
 is "$rc" 0 "start with a PID file naming a sleep: the driver starts"
-ok "... and does not signal the sleep" kill -0 "$decoy"
+ok "... and does not signal the sleep" alive "$decoy"
 like "$out" "PID file .*genericups-myups.pid names PID $decoy \(sleep" \
 	"... and says which process the PID file names"
 pid=$(cat "$PIDF" 2>/dev/null)
-ok "... and its PID file names the new driver when the parent returns ($pid)" eval '[ "$pid" != "$decoy" ] && kill -0 "$pid"'
+ok "... and its PID file names the new driver when the parent returns ($pid)" eval '[ "$pid" != "$decoy" ] && alive "$pid"'
 kill_strays_but_decoy()
 {
 	local p
@@ -165,12 +176,12 @@ printf '%s\n' "$decoy" >"$PIDF"
 out=$("$GENERICUPS" -a myups -c reload 2>&1)
 rc=$?
 is "$rc" 1 "-c reload with a PID file naming a sleep fails (exit 1)"
-ok "... without signalling the sleep" kill -0 "$decoy"
+ok "... without signalling the sleep" alive "$decoy"
 like "$out" "PID file .*genericups-myups.pid names PID $decoy \(sleep.*not signalling" \
 	"... naming the PID file and the process found"
 printf '%s\n' "$decoy" >"$PIDF"
 "$GENERICUPS" -a myups -c reload-or-exit >/dev/null 2>&1
-ok "-c reload-or-exit does not signal it either" kill -0 "$decoy"
+ok "-c reload-or-exit does not signal it either" alive "$decoy"
 stop_pid "$decoy"
 
 # -c reload reaches a real driver through its PID file
@@ -239,7 +250,7 @@ ok "sim: PATH.out is a regular file with the CP lines" \
 # --- 5. signals ---------------------------------------------------------------------------
 kill -USR2 "$simdrv"
 sleep 0.5
-ok "SIGUSR2 does not kill a driver on a sim: port" kill -0 "$simdrv"
+ok "SIGUSR2 does not kill a driver on a sim: port" alive "$simdrv"
 ok "... which still answers" pong
 stop_pid "$simdrv"
 
@@ -260,11 +271,11 @@ sleep 0.5
 kill -HUP "$new"
 sleep 0.3
 kill -USR1 "$new"
-wait_for 10 eval '! kill -0 $A 2>/dev/null'
-ok "the stopped old driver was terminated (SIGTERM, SIGCONT)" eval '! kill -0 $A 2>/dev/null'
+wait_for 10 gone "$A"
+ok "the stopped old driver was terminated (SIGTERM, SIGCONT)" gone "$A"
 wait_for 10 eval 'pong && [ "$(drivers_for myups)" = "$new" ]'
 ms=$(($(now_ms) - t0))
-ok "SIGHUP and SIGUSR1 during start-up did not kill the new driver" kill -0 "$new" ||
+ok "SIGHUP and SIGUSR1 during start-up did not kill the new driver" alive "$new" ||
 	diag "$(tail -n 5 "$T/driver-new.log")"
 ok "it took over from the stopped driver within 10 s ($ms ms)" \
 	eval 'pong && [ "$(drivers_for myups)" = "$new" ] && [ '"$ms"' -lt 10000 ]'
@@ -283,7 +294,28 @@ ok "... within 2 s + 1 s ($ms ms)" test "$ms" -lt 3000
 like "$out" "does not answer" "... saying the old driver does not answer"
 like "$out" "locked" "... and that the port is locked"
 kill -CONT "$A"
-ok "the old driver still runs" kill -0 "$A"
+ok "the old driver still runs" alive "$A"
 stop_pid "$A"
+
+# --- 6. taking over from NUT's own genericups -------------------------------------------
+# NUT 2.8.0 ignores GETPID and INSTCMD driver.exit without a word: a PING
+# after each request shows that at once, and its PID file is used
+NUT_DRIVER=${NUT_DRIVER:-/lib/nut/genericups}
+if [ -x "$NUT_DRIVER" ]; then
+	drv_env timeout -k 2 20 "$NUT_DRIVER" -a myups -u root >"$T/driver-nut.log" 2>&1
+	wait_for 5 test -s "$PIDF"
+	nutpid=$(cat "$PIDF" 2>/dev/null)
+	t0=$(now_ms)
+	out=$(drv_env timeout -k 2 30 "$GENERICUPS" -a myups -u root 2>&1)
+	rc=$? ms=$(($(now_ms) - t0))
+	is "$rc" 0 "takes over from NUT's genericups 2.8.0 (PID ${nutpid:-?})" || diag "$out"
+	ok "... within 1 s, not waiting on replies NUT never sends ($ms ms)" test "$ms" -lt 1000
+	ok "... which has exited" gone "${nutpid:-0}"
+	wait_for 5 pong
+	ok "... and the new driver answers" pong
+	for p in $(drivers_for myups); do stop_pid "$p"; done
+else
+	skip "takeover from NUT's genericups" "no $NUT_DRIVER"
+fi
 
 done_testing
