@@ -117,6 +117,13 @@ static int serial_send_break(struct line_source *ls, unsigned ms)
 	return 0;
 }
 
+static int serial_set_break(struct line_source *ls, bool on)
+{
+	if (ioctl(ls->fd, on ? TIOCSBRK : TIOCCBRK) < 0)
+		return -errno;
+	return 0;
+}
+
 static int serial_counts(struct line_source *ls, struct line_counts *c)
 {
 	struct serial_icounter_struct ic;
@@ -250,6 +257,7 @@ const struct line_source_ops line_serial_ops = {
 	.get = serial_get,
 	.set = serial_set,
 	.send_break = serial_send_break,
+	.set_break = serial_set_break,
 	.counts = serial_counts,
 	.watch_start = serial_watch_start,
 	.watch_ack = serial_watch_ack,

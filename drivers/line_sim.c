@@ -119,6 +119,11 @@ static int sim_send_break(struct line_source *ls, unsigned ms)
 	return sim_write_outputs(ls, ls->outputs, 0);
 }
 
+static int sim_set_break(struct line_source *ls, bool on)
+{
+	return sim_write_outputs(ls, ls->outputs, on ? 1 : 0);
+}
+
 static int sim_counts(struct line_source *ls, struct line_counts *c)
 {
 	(void)ls;
@@ -171,6 +176,7 @@ const struct line_source_ops line_sim_ops = {
 	.get = sim_get,
 	.set = sim_set,
 	.send_break = sim_send_break,
+	.set_break = sim_set_break,
 	.counts = sim_counts,
 	.watch_start = sim_watch_start,
 	.watch_ack = sim_watch_ack,

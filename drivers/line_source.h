@@ -36,6 +36,8 @@ struct line_source_ops {
 	int (*set)(struct line_source *ls, unsigned mask);
 	/* Send a BREAK of about ms milliseconds (blocks). 0 or -errno. */
 	int (*send_break)(struct line_source *ls, unsigned ms);
+	/* Start (on) or end a BREAK without blocking, for a loop's timer. */
+	int (*set_break)(struct line_source *ls, bool on);
 	/* Transition counters; -ENOTSUP where the port has none. */
 	int (*counts)(struct line_source *ls, struct line_counts *c);
 	/* Start change notification: returns an fd that becomes readable when

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,11 +16,12 @@
 /* -k over the socket: how long the running driver may take at each step */
 #define KILL_OPEN_MS	3000	/* connect and PONG */
 #define KILL_SET_MS	3000	/* SET driver.flag.allow_killpower 1 */
-#define KILL_REPLY_MS	5000	/* INSTCMD driver.killpower, plus the BREAK if any */
+#define KILL_REPLY_MS	5000	/* INSTCMD driver.killpower (the hold is a timer) */
 #define KILL_EXIT_MS	10000	/* after the hold, to close its socket and exit */
 
-/* Raise the SD lines, or send the BREAK (which blocks for BREAK_MS). */
-static int shutdown_signal(struct driver *d)
+/* Raise the SD lines, or send the BREAK: blocking for BREAK_MS (-k, no
+ * loop to serve), or begun here and ended by the loop's hold timer. */
+static int shutdown_signal(struct driver *d, bool in_loop)
 {
 	const struct cable_profile *p = &d->cfg.profile;
 	char name[32];
@@ -38,7 +40,8 @@ static int shutdown_signal(struct driver *d)
 	if (p->sd == ML_ST) {
 		log_msg(&d->log, LOG_NOTICE, "sending a %d s BREAK on %s", BREAK_MS / 1000,
 			d->cfg.port);
-		rc = d->src.ops->send_break(&d->src, BREAK_MS);
+		rc = in_loop ? d->src.ops->set_break(&d->src, true) :
+			       d->src.ops->send_break(&d->src, BREAK_MS);
 		if (rc < 0) {
 			log_msg(&d->log, LOG_ERR, "BREAK on %s failed: %s", d->cfg.port,
 				strerror(-rc));
@@ -57,17 +60,20 @@ static int shutdown_signal(struct driver *d)
 	return 0;
 }
 
-/* How long the shutdown signal is held after shutdown_signal(). */
-static unsigned hold_ms(const struct driver *d)
+/* How long the shutdown signal is held after shutdown_signal(): sdtime,
+ * or in the loop the BREAK itself. */
+static unsigned hold_ms(const struct driver *d, bool in_loop)
 {
-	return d->cfg.profile.sd == ML_ST ? 0 : d->cfg.sdtime * 1000;
+	if (d->cfg.profile.sd == ML_ST)
+		return in_loop ? BREAK_MS : 0;
+	return d->cfg.sdtime * 1000;
 }
 
 int shutdown_ups(struct driver *d)
 {
-	if (shutdown_signal(d) < 0)
+	if (shutdown_signal(d, false) < 0)
 		return -1;
-	if (hold_ms(d) > 0) {
+	if (hold_ms(d, false) > 0) {
 		struct timespec ts = { .tv_sec = d->cfg.sdtime };
 
 		log_msg(&d->log, LOG_INFO, "holding shutdown signal for %u seconds...",
@@ -86,11 +92,11 @@ int shutdown_begin(struct driver *d, const char *why, uint64_t now)
 	}
 	publish_set(d, "driver.state", "fsd.killpower");
 	log_msg(&d->log, LOG_CRIT, "%s: shutting the UPS down", why);
-	if (shutdown_signal(d) < 0)
+	if (shutdown_signal(d, true) < 0)
 		return -1;
 	d->shutting_down = true;
-	d->shutdown_end_ms = now + hold_ms(d);
-	if (hold_ms(d))
+	d->shutdown_end_ms = now + hold_ms(d, true);
+	if (hold_ms(d, true) && d->cfg.profile.sd != ML_ST)
 		log_msg(&d->log, LOG_INFO, "holding shutdown signal for %u seconds...",
 			d->cfg.sdtime);
 	return 0;
@@ -98,6 +104,12 @@ int shutdown_begin(struct driver *d, const char *why, uint64_t now)
 
 void shutdown_hold_end(struct driver *d)
 {
+	int rc;
+
+	if (d->cfg.profile.sd == ML_ST && d->port_open &&
+	    (rc = d->src.ops->set_break(&d->src, false)) < 0)
+		log_msg(&d->log, LOG_ERR, "ending the BREAK on %s failed: %s", d->cfg.port,
+			strerror(-rc));
 	log_msg(&d->log, LOG_NOTICE, "shutdown signal sent; exiting with the lines left as "
 		"written");
 	d->shutting_down = false;
@@ -108,8 +120,8 @@ void shutdown_hold_end(struct driver *d)
  * -1 it did not answer in time or refused (the caller falls back). */
 static int killpower_via_socket(struct driver *d)
 {
-	unsigned wait_exit = hold_ms(d) + KILL_EXIT_MS;
-	int reply_ms = KILL_REPLY_MS + (d->cfg.profile.sd == ML_ST ? BREAK_MS : 0);
+	unsigned wait_exit = hold_ms(d, true) + KILL_EXIT_MS;
+	int reply_ms = KILL_REPLY_MS;
 	struct sock_conn c;
 	char err[256];
 	int rc;

@@ -186,6 +186,35 @@ wait_for $((SDTIME + 3)) gone "$DRIVER_PID"
 ok "the driver exits after the killpower hold" gone "$DRIVER_PID"
 sock_close
 
+# driver.killpower with a BREAK (type 11): the BREAK is begun and ended by the
+# loop's timer (TIOCSBRK ... TIOCCBRK), not a blocking tcsendbreak, so PING
+# is answered while it lasts
+write_ups_conf myups upstype=11
+sim_set "CTS=0 DCD=1"
+: >"$SIM_LOG"
+start_driver myups || bail_out "driver does not start (type 11)"
+sock_open "$SOCK"
+sock_send "SET driver.flag.allow_killpower 1 TRACKING a3"
+sock_wait "^TRACKING a3 0" 2
+sock_mark
+sock_send "INSTCMD driver.killpower TRACKING kp2"
+sock_wait "^TRACKING kp2 " 3
+is "$(sock_since | awk '$2 == "kp2" { print $3 }')" 0 "type 11: driver.killpower accepted"
+pongs=0
+for _ in 1 2 3 4; do
+	sleep 0.8
+	[ "$(printf 'PING\n' | sock_talk "$SOCK" 0.3)" = PONG ] && pongs=$((pongs + 1))
+done
+is "$pongs" 4 "type 11: PING answered during the 5 s BREAK (4 of 4 within 0.3 s)"
+wait_for 5 gone "$DRIVER_PID"
+ok "type 11: the driver exits after the BREAK" gone "$DRIVER_PID"
+brk=$(span_ms "$DRIVER_PID" TIOCSBRK TIOCCBRK)
+ok "type 11: a BREAK of 5 s, begun and ended by the loop ($brk ms)" \
+	test "$brk" -ge 5000 -a "$brk" -lt 6500
+sock_close
+write_ups_conf myups upstype=5 sdtime=$SDTIME
+sim_set "CTS=1 DCD=1"
+
 # --- 5. -k through a running driver returns after the driver's hold ---------------
 start_driver myups || bail_out "driver does not start"
 kill_k
