@@ -519,7 +519,9 @@ static int run_dump(struct driver *d)
 	unsigned bits = 0;
 	int i, rc = -1;
 
-	memset(&d->cfg.db, 0, sizeof(d->cfg.db));	/* show the lines as they are */
+	/* show the lines as they are: no delays, no pulled-cable suspicion */
+	memset(&d->cfg.db, 0, sizeof(d->cfg.db));
+	d->cfg.deadcable.mode = DEADCABLE_OFF;
 	if (lines_open(d, err, sizeof(err)) < 0)
 		log_fatal(&d->log, "%s", err);
 	publish_info(d);
