@@ -12,6 +12,7 @@
 
 #include "cable_profile.h"
 #include "status.h"
+#include "check_main.h"
 
 #define TRUTH_ROWS	(CABLE_NTYPES * 16)
 
@@ -527,13 +528,6 @@ static Suite *cables_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	truth_load();
-	sr = srunner_create(cables_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(cables_suite());
 }

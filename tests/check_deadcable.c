@@ -10,6 +10,7 @@
 
 #include "cable_profile.h"
 #include "deadcable.h"
+#include "check_main.h"
 
 #define NCASES(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -251,11 +252,5 @@ static Suite *deadcable_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(deadcable_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(deadcable_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "debounce.h"
+#include "check_main.h"
 
 #define MAX_STEPS	12
 #define TIMER		NULL	/* step with no new raw: a timer wake-up */
@@ -498,11 +499,5 @@ static Suite *debounce_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(debounce_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(debounce_suite());
 }

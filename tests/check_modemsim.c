@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "modemsim.h"
+#include "check_main.h"
 
 #define MAX_ENV		16
 #define MAX_ARGS	48
@@ -1476,11 +1477,5 @@ static Suite *modemsim_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(modemsim_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(modemsim_suite());
 }

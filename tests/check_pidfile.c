@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pidfile.h"
+#include "check_main.h"
 
 #define NCASES(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -423,11 +424,5 @@ static Suite *pidfile_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(pidfile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(pidfile_suite());
 }

@@ -11,6 +11,7 @@
 
 #include "cable_profile.h"
 #include "port_caps.h"
+#include "check_main.h"
 
 #define NCASES(a) (sizeof(a) / sizeof((a)[0]))
 #define ALL (ML_CTS | ML_DCD | ML_RNG | ML_DSR)
@@ -298,11 +299,5 @@ static Suite *portcaps_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(portcaps_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(portcaps_suite());
 }

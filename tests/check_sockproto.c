@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sockproto.h"
+#include "check_main.h"
 
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -487,11 +488,5 @@ static Suite *sockproto_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sockproto_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(sockproto_suite());
 }

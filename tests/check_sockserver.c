@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "sockserver.h"
+#include "check_main.h"
 
 static char tmpdir[64];
 static char sockpath[128];
@@ -1143,11 +1144,5 @@ static Suite *sock_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sock_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(sock_suite());
 }

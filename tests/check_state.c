@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "state.h"
+#include "check_main.h"
 
 static struct state_tree st;
 
@@ -262,11 +263,5 @@ static Suite *state_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(state_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_main(state_suite());
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "status.h"
+#include "check_main.h"
 
 #define C(l, v)	{ (l), (v) }
 
@@ -129,11 +130,5 @@ static Suite *status_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(status_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(status_suite());
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "nut_tokenizer.h"
+#include "check_main.h"
 
 static struct tokenizer *tok_new(void)
 {
@@ -439,11 +440,5 @@ static Suite *tokenizer_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tokenizer_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(tokenizer_suite());
 }

@@ -18,6 +18,7 @@
 
 #include "options.h"
 #include "upsconf.h"
+#include "check_main.h"
 
 /*
  * Comparisons are counted: strcmp and strcasecmp are defined here, so the
@@ -518,11 +519,5 @@ static Suite *upsconf_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(upsconf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_main(upsconf_suite());
 }

@@ -705,13 +705,7 @@ expect_fail_config()
 			head -n 1 <<<"$out") | head -n 1)"
 		return 0
 	fi
-	if [[ $out =~ $SANITIZER_RE ]]; then
-		not_ok "$desc" "sanitizer report: $out"
-	elif [ "$rc" -eq 1 ] && [[ $out == *"$needle"* ]]; then
-		pass "$desc"
-	else
-		not_ok "$desc" "exit $rc, output: $out" "exit 1, output naming '$needle'"
-	fi
+	expect_fail_output "$desc" "$needle" "$rc" "$out"
 }
 
 # expect_fail_output DESC NEEDLE RC OUTPUT: as expect_fail_config, for a
