@@ -14,7 +14,10 @@
 #   FAN_CLIENTS [1000]  FAN_N_OURS [50]  FAN_N_NUT [20]
 #   OB_N_OURS [40]  LB_N_OURS [25]  OB_N_NUT [25]  LB_N_NUT [25]
 #   OURS_ALT, OURS_ALT_LABEL  a second build of ours, for one more memory row
+#   MODEMSIM_CHIP [8250]  the simulated chip (chip-latency.sh compares them;
+#            8250 reports CTS and DCD at once, as the figures here assume)
 set -u
+export MODEMSIM_CHIP=${MODEMSIM_CHIP:-8250}
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$HERE")
