@@ -235,19 +235,19 @@ LD_PRELOAD=$SHIM MODEMSIM_PORT=$PORT MODEMSIM_STATE=$WORK/floor/line/state \
 	"$BIN/simfloor" -P $PORT -f "$WORK/floor/line/state" -n 300 -p 20 \
 	-l "simulator floor" > "$WORK/floor/result"
 latency_job "$WORK/ev" "ours event (delays 0)" toggle "$EVENT_N" 20 1 "$OURS" \
-	-x olconfirm=0 -x lbconfirm=0
+	-x obconfirm=0 -x olconfirm=0 -x lbconfirm=0
 latency_job "$WORK/ev-sim" "ours event, port=sim:" toggle "$EVENT_N" 20 2 "$OURS" --sim \
-	-x olconfirm=0 -x lbconfirm=0
-fanout_job "$WORK/fan-ours" "ours" "$FAN_N_OURS" 20 "$OURS" -x olconfirm=0 -x lbconfirm=0
+	-x obconfirm=0 -x olconfirm=0 -x lbconfirm=0
+fanout_job "$WORK/fan-ours" "ours" "$FAN_N_OURS" 20 "$OURS" -x obconfirm=0 -x olconfirm=0 -x lbconfirm=0
 fanout_job "$WORK/fan-sim" "ours port=sim:" "$FAN_N_OURS" 20 "$OURS" --sim \
-	-x olconfirm=0 -x lbconfirm=0
+	-x obconfirm=0 -x olconfirm=0 -x lbconfirm=0
 
 # Phase 2: the second-scale measurements, in parallel to fit in the time.
 echo "phase 2 (parallel, ~2 min): idle cost, memory, polling, default delays, fan-out of NUT..."
 idle_job &
 for i in $(seq "$POLL_INST"); do
 	latency_job "$WORK/poll-ours-$i" "ours poll" toggle "$POLL_N" 2000 $((10 + i)) "$OURS" \
-		-x pollonly -x olconfirm=0 -x lbconfirm=0 &
+		-x pollonly -x obconfirm=0 -x olconfirm=0 -x lbconfirm=0 &
 	latency_job "$WORK/poll-nut-$i" "NUT poll" toggle "$POLL_N" 2000 $((20 + i)) "$NUT" &
 done
 latency_job "$WORK/ob-ours" "ours sustained OB (defaults)" ob "$OB_N_OURS" 2000 31 "$OURS" &
@@ -272,7 +272,7 @@ pct() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$1" | head -1; }
 	row "$WORK/floor/result" "simulator floor"
 	echo "   (polling: $POLL_INST drivers x $POLL_N changes each, pooled; pause before a change uniform 0-2 s)"
 	echo
-	echo "== Sustained OB / LB with the default delays (ours: OB immediate, LB confirmed 1.5 s)"
+	echo "== Sustained OB / LB with the default delays (ours: OB confirmed 1 s, LB confirmed 1.5 s)"
 	row "$WORK/ob-ours/result" "ours OB"
 	row "$WORK/ob-nut/result" "NUT OB"
 	row "$WORK/lb-ours/result" "ours LB"
