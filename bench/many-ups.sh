@@ -136,7 +136,8 @@ for set in $SETS; do
 done
 start=$(date +%s.%N)
 sleep "$IDLE_SECS"
-secs=$(echo "$(date +%s.%N) - $start" | bc -l)
+secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+calc() { awk "BEGIN { print $1 }"; }
 
 printf '%d drivers per set, one upsd for all %d, idle %.1f s\n' "$N" "$total" "$secs"
 printf '%-10s %8s %10s %13s %14s %10s %10s %8s\n' set threads "CPU ms" "CPU ms/min" "wakeups/min" \
@@ -151,8 +152,8 @@ for set in $SETS; do
 		thr=$((thr + $(awk '/^Threads:/ { print $2 }' "/proc/$pid/status")))
 	done
 	printf '%-10s %8d %10.1f %13.1f %14.1f %10d %10d %8d\n' "$set" "$thr" \
-		"$(echo "$ns / 1000000" | bc -l)" "$(echo "$ns / 1000000 * 60 / $secs" | bc -l)" \
-		"$(echo "$cs * 60 / $secs" | bc -l)" \
+		"$(calc "$ns / 1000000")" "$(calc "$ns / 1000000 * 60 / $secs")" \
+		"$(calc "$cs * 60 / $secs")" \
 		"$rss" "$pss" $((pss / N))
 done
 echo "ours: $OURS ($("$OURS" -V 2>&1 | head -n 1))"
