@@ -234,7 +234,7 @@ sd_write_at()
 		'$2 == p && $3 == "TIOCMSET" && $4 == m { printf "%.0f\n", $1 * 1000 + off; exit }' "$SIM_LOG"
 }
 
-# all_hosts_have WHAT HOST...: every HOST has WHAT (a function taking HOST)
+# missing_of FUNC HOST...: the HOSTs for which `FUNC HOST` prints nothing
 missing_of()
 {
 	local f=$1 h out=
@@ -290,9 +290,9 @@ glitch_sampler()
 	done
 }
 
-t_glitch=$(now_ms)
 glitch_ms=-1
 for try in 1 2 3; do
+	t_glitch=$(now_ms)
 	: >"$T/glitch.status"
 	glitch_sampler &
 	gpid=$!
@@ -311,14 +311,19 @@ for try in 1 2 3; do
 	diag "glitch try $try lasted $glitch_ms ms (loaded machine): again"
 done
 diag "glitch: OB+LB lines for $glitch_ms ms; upsd sampled $(wc -l <"$T/glitch.status") times"
-is "$(sort -u "$T/glitch.status" | tr '\n' ' ')" "OL " "a $glitch_ms ms OB+LB glitch: upsd showed only OL"
 bad=
 for h in primary "${SECS[@]}"; do
 	n=$(notes "$h" "$t_glitch")
 	[ -n "$n" ] && bad+="$h: $n; "
 	[ -n "$(marker "$h")" ] && bad+="$h ran SHUTDOWNCMD; "
 done
-is "$bad" "" "after the glitch: no host notified anything, none shut down"
+if [ "$glitch_ms" -lt 800 ]; then
+	is "$(sort -u "$T/glitch.status" | tr '\n' ' ')" "OL " "a $glitch_ms ms OB+LB glitch: upsd showed only OL"
+	is "$bad" "" "after the glitch: no host notified anything, none shut down"
+else
+	skip "a short OB+LB glitch: upsd showed only OL" "3 glitches stretched past 800 ms by the load"
+	skip "after the glitch: no host notified anything, none shut down" "no short glitch"
+fi
 
 # --- 2. power failure, then low battery -------------------------------------------
 
