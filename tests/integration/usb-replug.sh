@@ -92,7 +92,9 @@ add_ups_section ft upstype=4 port=usb:0403:6001,serial=A10KZP45 obconfirm=0 olco
 start_usb_driver()
 {
 	DRIVER_LOG="$T/driver-$1.log"
-	usbenv "$GENERICUPS" -a "$1" -u root -F >"$DRIVER_LOG" 2>&1 &
+	# not through usbenv: a function would leave a subshell as the PID
+	LD_PRELOAD=$PRELOAD MODEMSIM_PORT=$SIM_PORT MODEMSIM_STATE=$SIM_STATE \
+		MODEMSIM_LOG=$SIM_LOG "$GENERICUPS" -a "$1" -u root -F >"$DRIVER_LOG" 2>&1 &
 	DRIVER_PID=$!
 	track_pid "$DRIVER_PID"
 	driver_ready "$1" "$DRIVER_PID" "$DRIVER_LOG" || bail_out "driver $1 does not start"
