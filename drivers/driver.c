@@ -428,6 +428,8 @@ static void cleanup(struct driver *d)
 	}
 	control_remove_pidfile(d);
 	lines_close(d);
+	usbport_watch_close(d->usb_watch);
+	d->usb_watch = NULL;
 	state_free(&d->st);
 	config_free(&d->cfg);
 	if (d->have_conf)
@@ -446,6 +448,8 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+#define USB_MAX_POLLFDS	8	/* libusb's own: an event fd and a timer fd on Linux */
+
 static int main_loop(struct driver *d)
 {
 	struct pollfd fixed[2], *pfd = NULL;
@@ -453,7 +457,8 @@ static int main_loop(struct driver *d)
 
 	while (d->exit == DRV_RUN) {
 		uint64_t now = monotime_ms(), deadline;
-		size_t nsrv = sock_server_nfds(&d->srv), n;
+		size_t nsrv = sock_server_nfds(&d->srv) + USB_MAX_POLLFDS, n, nusb;
+		unsigned usb_ev;
 		int timeout, rc;
 
 		if (cap < nsrv + 2) {
@@ -468,7 +473,9 @@ static int main_loop(struct driver *d)
 		fixed[1] = (struct pollfd){ .fd = d->port_open ? d->watch_fd : -1, .events = POLLIN };
 		pfd[0] = fixed[0];
 		pfd[1] = fixed[1];
-		n = sock_server_pollfds(&d->srv, pfd + 2, cap - 2);
+		/* libusb's fds (hotplug of a usb: port's adapter) */
+		nusb = usbport_watch_pollfds(d->usb_watch, pfd + 2, USB_MAX_POLLFDS);
+		n = nusb + sock_server_pollfds(&d->srv, pfd + 2 + nusb, cap - 2 - nusb);
 
 		deadline = earliest(d->next_read_ms, debounce_next_deadline(&d->db, &d->cfg.db));
 		deadline = earliest(deadline, sock_server_next_deadline(&d->srv));
@@ -484,7 +491,11 @@ static int main_loop(struct driver *d)
 		now = monotime_ms();
 		if (rc > 0 && (pfd[0].revents & POLLIN))
 			handle_signals(d);
-		if (rc > 0 && pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLERR)))
+		usb_ev = rc > 0 ? usbport_watch_handle(d->usb_watch, pfd + 2, nusb) : 0;
+		if (usb_ev)
+			lines_usb_event(d, usb_ev, now);
+		if (rc > 0 && pfd[1].fd >= 0 && (pfd[1].revents & (POLLIN | POLLERR)) &&
+		    !(usb_ev & USBPORT_EV_LEFT))
 			lines_watch_event(d, now);
 		if (lines_deadcable_deadline(d) && now >= lines_deadcable_deadline(d))
 			lines_deadcable_timer(d, now);
@@ -503,9 +514,9 @@ static int main_loop(struct driver *d)
 			d->next_watchdog_ms = now + d->watchdog_ms;
 		}
 		if (rc > 0)
-			sock_server_handle(&d->srv, pfd + 2, n, now);
+			sock_server_handle(&d->srv, pfd + 2 + nusb, n - nusb, now);
 		else
-			sock_server_handle(&d->srv, pfd + 2, 0, now);
+			sock_server_handle(&d->srv, pfd + 2 + nusb, 0, now);
 	}
 	free(pfd);
 	return d->exit;
@@ -568,6 +579,29 @@ static void daemonize(struct driver *d)
 	log_use_syslog(&d->log, true);
 }
 
+/* -U: the USB serial adapters present, each with the port value naming it. */
+static int list_usb_adapters(const struct driver *d)
+{
+	struct usbport_adapter *list;
+	char desc[512];
+	size_t n, i;
+	int rc = usbport_list(&list, &n);
+
+	if (rc < 0) {
+		fprintf(stderr, "%s: error: cannot list USB adapters: %s\n", d->log.progname,
+			rc == -ENOSYS ? "built without libusb-1.0" : "libusb-1.0 cannot be initialised");
+		return EXIT_FAILURE;
+	}
+	if (!n)
+		printf("# no USB serial adapter present\n");
+	for (i = 0; i < n; i++) {
+		usbport_describe(&list[i], desc, sizeof(desc));
+		printf("port = %s\n\t# %s\n", list[i].port, desc);
+	}
+	usbport_list_free(list);
+	return EXIT_SUCCESS;
+}
+
 static void startup_config(struct driver *d, int argc, char **argv)
 {
 	char err[768];
@@ -589,6 +623,8 @@ static void startup_config(struct driver *d, int argc, char **argv)
 		options_print_vars();
 		exit(EXIT_SUCCESS);
 	}
+	if (d->opt.list_usb)
+		exit(list_usb_adapters(d));
 	paths_init(d);
 	if (config_check_upsname(d->opt.upsname, d->statepath, err, sizeof(err)) < 0)
 		log_fatal(&d->log, "%s", err);
@@ -635,6 +671,11 @@ int driver_main(int argc, char **argv)
 	notify_init(d);
 	line_source_init(&d->src, d->cfg.port, &d->log);
 	d->src.nolock = d->cfg.nolock;
+	if (usbport_is_usb(d->cfg.port)) {
+		if (usbport_parse(d->cfg.port, &d->usb_id, err, sizeof(err)) < 0)
+			log_fatal(&d->log, "%s", err);
+		d->usb = true;
+	}
 
 	if (d->opt.kill)
 		exit(shutdown_run_kill(d));
@@ -675,6 +716,7 @@ int driver_main(int argc, char **argv)
 		daemonize(d);
 	else if (d->opt.foreground >= 2)
 		control_write_pidfile(d);
+	lines_usb_watch(d);	/* after the fork: libusb runs a thread */
 	if (rc < 0)
 		lines_read_failed(d, rc, monotime_ms());
 	else

@@ -22,6 +22,7 @@
 #include "sockserver.h"
 #include "state.h"
 #include "upsconf.h"
+#include "usbport.h"
 
 #define DRIVER_NAME	"genericups"
 
@@ -30,6 +31,8 @@
 #define SAFETY_READ_MS	60000	/* event mode: re-read now and then anyway */
 #define FOLLOWUP_READ_MS 20	/* event mode: read again this soon after a change */
 #define STATS_PERIOD_MS	10000	/* refresh driver.stats.onbattery.* while on battery */
+#define USB_RETRY_MS	100	/* usb: port: after an arrival, look for its tty this often */
+#define USB_SETTLE_MS	5000	/* ... for this long, then back off as for any port */
 
 enum driver_exit {
 	DRV_RUN = 0,
@@ -65,6 +68,14 @@ struct driver {
 	unsigned long missed_pulses;
 	enum port_family logged_family;	/* what the port log line last said */
 	bool port_logged;
+
+	/* port = usb:...: the adapter it names, and hotplug (usbport.c) */
+	bool usb;
+	struct usbport_id usb_id;
+	struct usbport_adapter usb_dev;	/* resolved last; tty "" before */
+	struct usbport_watch *usb_watch;	/* NULL: no hotplug notification */
+	uint64_t usb_fast_until;	/* after an arrival: retry every USB_RETRY_MS */
+	unsigned usb_replugs;		/* reopened on another adapter or tty */
 
 	struct deadcable dc;		/* pulled-cable detector */
 	uint64_t next_deadcable_log_ms;

@@ -171,6 +171,9 @@ static void *watch_thread(void *arg)
 	watch_wake(ls);
 
 	while (!__atomic_load_n(&ls->thread_stop, __ATOMIC_SEQ_CST)) {
+		/* again each time: an interposed library (umockdev's preload, in
+		 * the USB tests) may have handed this thread another's mask */
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 		if (ioctl(ls->fd, TIOCMIWAIT, ML_INPUTS) == 0) {
 			watch_wake(ls);
 		} else if (errno != EINTR) {

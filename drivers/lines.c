@@ -14,6 +14,8 @@ int lines_open(struct driver *d, char *err, size_t errlen)
 {
 	int rc;
 
+	if (d->usb && lines_usb_resolve(d, err, errlen) < 0)
+		return -1;
 	if (d->src.ops->open(&d->src, err, errlen) < 0)
 		return -1;
 	/* refuse before any line is written */
@@ -77,6 +79,17 @@ void lines_publish_port(struct driver *d)
 	publish_set(d, "driver.port.events", events);
 	publish_set(d, "driver.port.counters", d->have_counts ? "yes" : "no");
 	publish_set(d, "driver.port.polled", polled);
+	if (d->usb && d->usb_dev.tty[0]) {
+		const struct usbport_adapter *a = &d->usb_dev;
+
+		publish_set(d, "driver.port.node", a->tty);
+		publish_setf(d, "driver.port.usb.id", "%04x:%04x", a->vid, a->pid);
+		publish_set(d, "driver.port.usb.serial", a->serial);
+		publish_set(d, "driver.port.usb.path", a->path);
+		publish_setf(d, "driver.port.usb.interface", "%d", a->iface);
+		publish_set(d, "driver.port.usb.driver", a->driver[0] ? a->driver : "unknown");
+		publish_setf(d, "driver.port.usb.replugs", "%u", d->usb_replugs);
+	}
 	if (c->family != d->logged_family || !d->port_logged) {
 		log_msg(&d->log, LOG_INFO, "port %s: kernel driver %s (%s): line changes reported: "
 			"%s; counters: %s; read every %u ms: %s", d->cfg.port,
@@ -133,6 +146,11 @@ static void count_missed_pulses(struct driver *d, unsigned old_bits, unsigned ne
 
 static void schedule_reopen(struct driver *d, uint64_t now)
 {
+	/* an adapter just arrived: its tty appears within moments, no backoff */
+	if (d->usb && now < d->usb_fast_until) {
+		d->next_read_ms = now + USB_RETRY_MS;
+		return;
+	}
 	d->next_read_ms = now + d->reopen_backoff_ms;
 	log_msg(&d->log, LOG_NOTICE, "retrying port %s in %u ms", d->cfg.port,
 		d->reopen_backoff_ms);
@@ -190,6 +208,64 @@ void lines_watch_event(struct driver *d, uint64_t now)
 	 * lines as they are when it is entered. */
 	if (d->port_open && d->watch_fd >= 0 && d->next_read_ms > now + FOLLOWUP_READ_MS)
 		d->next_read_ms = now + FOLLOWUP_READ_MS;
+}
+
+int lines_usb_resolve(struct driver *d, char *err, size_t errlen)
+{
+	struct usbport_adapter a;
+	char desc[512];
+	bool first = !d->usb_dev.tty[0];
+
+	if (usbport_resolve(&d->usb_id, d->cfg.port, &a, err, errlen) < 0)
+		return -1;
+	if ((size_t)snprintf(d->src.path, sizeof(d->src.path), "%s", a.tty) >= sizeof(d->src.path)) {
+		snprintf(err, errlen, "port '%s': tty path %s too long", d->cfg.port, a.tty);
+		return -1;
+	}
+	if (first || strcmp(a.tty, d->usb_dev.tty) || strcmp(a.path, d->usb_dev.path)) {
+		usbport_describe(&a, desc, sizeof(desc));
+		log_msg(&d->log, LOG_NOTICE, "port %s: adapter %s", d->cfg.port, desc);
+		if (!first)
+			d->usb_replugs++;
+	}
+	d->usb_dev = a;
+	usbport_watch_bind(d->usb_watch, &a);
+	return 0;
+}
+
+void lines_usb_watch(struct driver *d)
+{
+	char err[256];
+
+	if (!d->usb || d->usb_watch)
+		return;
+	if (usbport_watch_open(&d->usb_watch, &d->usb_id, err, sizeof(err)) < 0) {
+		log_msg(&d->log, LOG_NOTICE, "port %s: not following hotplug (%s): an unplugged "
+			"adapter is noticed when reading its lines fails, and looked for again "
+			"with a backoff", d->cfg.port, err);
+		return;
+	}
+	if (d->usb_dev.tty[0])
+		usbport_watch_bind(d->usb_watch, &d->usb_dev);
+	log_debug(&d->log, 1, "port %s: following hotplug through libusb", d->cfg.port);
+}
+
+void lines_usb_event(struct driver *d, unsigned events, uint64_t now)
+{
+	if ((events & USBPORT_EV_LEFT) && d->port_open) {
+		log_msg(&d->log, LOG_WARNING, "communications with UPS lost: adapter %04x:%04x "
+			"at USB port %s (%s) unplugged", d->usb_dev.vid, d->usb_dev.pid,
+			d->usb_dev.path, d->usb_dev.tty);
+		d->usb_fast_until = 0;
+		port_lost(d, now);
+	}
+	if ((events & USBPORT_EV_ARRIVED) && !d->port_open) {
+		log_msg(&d->log, LOG_NOTICE, "port %s: a fitting USB device arrived; reopening",
+			d->cfg.port);
+		d->usb_fast_until = now + USB_SETTLE_MS;
+		d->reopen_backoff_ms = REOPEN_MIN_MS;
+		d->next_read_ms = now;
+	}
 }
 
 void lines_log(struct driver *d, unsigned bits, const char *why)
@@ -379,7 +455,10 @@ void lines_read(struct driver *d, const char *why, uint64_t now)
 
 	if (!d->port_open) {
 		if (lines_open(d, err, sizeof(err)) < 0) {
-			log_msg(&d->log, LOG_WARNING, "%s", err);
+			if (d->usb && now < d->usb_fast_until)
+				log_debug(&d->log, 2, "%s", err);
+			else
+				log_msg(&d->log, LOG_WARNING, "%s", err);
 			schedule_reopen(d, now);
 			return;
 		}

@@ -42,6 +42,14 @@ void lines_deadcable_timer(struct driver *d, uint64_t now);
 /* ignorelb: 1 battery low, 0 not low, -1 no charge or runtime pair set. */
 int lines_ignorelb_low(const struct driver *d);
 
+/* port = usb:...: find the tty the identity names now, for the line source.
+ * 0, or -1 with err listing the adapters present. */
+int lines_usb_resolve(struct driver *d, char *err, size_t errlen);
+/* Follow the adapter's hotplug (after any fork: libusb runs a thread). */
+void lines_usb_watch(struct driver *d);
+/* libusb reported: an unplug goes stale at once; an arrival reopens now. */
+void lines_usb_event(struct driver *d, unsigned events, uint64_t now);
+
 void lines_log(struct driver *d, unsigned bits, const char *why);
 /* At debug 2: what is waiting for its confirmation delay. */
 void lines_log_pending(struct driver *d, uint64_t now);

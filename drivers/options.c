@@ -154,6 +154,7 @@ void options_print_help(const struct options *opt)
 	       "  -h             - display this help\n"
 	       "  -V             - print the version and exit\n"
 	       "  -L             - print the list of variables and exit\n"
+	       "  -U             - list the USB serial adapters and the port value naming each\n"
 	       "  -k             - force shutdown (SD lines, held for sdtime)\n"
 	       "  -i <int>       - seconds between line reads when the port cannot notify\n"
 	       "  -r <dir>       - chroot to <dir>\n"
@@ -238,7 +239,7 @@ int options_parse(struct options *opt, int argc, char **argv, char *err, size_t 
 	opt->dump_count = -1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt(argc, argv, "+a:s:kDFBd:hx:Lqr:u:g:Vi:c:P:")) != -1) {
+	while ((c = getopt(argc, argv, "+a:s:kDFBd:hx:LUqr:u:g:Vi:c:P:")) != -1) {
 		switch (c) {
 		case 'a':
 		case 's':
@@ -270,6 +271,7 @@ int options_parse(struct options *opt, int argc, char **argv, char *err, size_t 
 				return -1;
 			break;
 		case 'L': opt->list_vars = true; break;
+		case 'U': opt->list_usb = true; break;
 		case 'q': opt->quiet++; break;
 		case 'r': opt->chroot_dir = optarg; break;
 		case 'u': opt->user = optarg; break;
@@ -314,7 +316,7 @@ int options_parse(struct options *opt, int argc, char **argv, char *err, size_t 
 			 argv[optind]);
 		return -1;
 	}
-	if (opt->help || opt->version || opt->list_vars)
+	if (opt->help || opt->version || opt->list_vars || opt->list_usb)
 		return 0;
 	if (!opt->upsname) {
 		snprintf(err, errlen, "specifying '-a id' or '-s id' is mandatory. Try -h for help.");

@@ -41,6 +41,7 @@ struct options {
 	int foreground;		/* 0 default, 1 -F, 2 -FF */
 	bool force_background;	/* -B */
 	bool help, version, list_vars, kill;
+	bool list_usb;		/* -U: list USB serial adapters */
 	int pollinterval;	/* -i, 0 when not given */
 	const char *chroot_dir, *user, *group;
 	const char *command;	/* -c */

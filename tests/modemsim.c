@@ -22,6 +22,7 @@
 #include <linux/serial.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -150,6 +151,7 @@ struct ms_sim {
 	unsigned gone_count;	/* times GONE=1 appeared: fds opened before stay dead */
 	const struct ms_chip *chip;
 	int bad_chip;		/* MODEMSIM_CHIP named no chip: opens fail */
+	int port_list;		/* MODEMSIM_PORT_LIST=1: ':'-separated paths that must exist */
 	char bad_chip_name[64];
 	pid_t chip_logged;	/* the process that logged CHIP */
 	/* cdc-acm's acm->oldcount: the counters at the last check or notification */
@@ -368,6 +370,7 @@ static void ms_init(void)
 	sim.fast_break = ms_env_flag(MODEMSIM_ENV_FAST_BREAK);
 	sim.no_miwait = ms_env_flag(MODEMSIM_ENV_NO_MIWAIT);
 	sim.no_icount = ms_env_flag(MODEMSIM_ENV_NO_ICOUNT);
+	sim.port_list = ms_env_flag(MODEMSIM_ENV_PORT_LIST);
 	sim.shared_lock = sim.have_state &&
 			  !ms_env_flag(MODEMSIM_ENV_NO_SHARED_LOCK);
 	v = getenv(MODEMSIM_ENV_OPEN_LINES);
@@ -727,10 +730,30 @@ static int ms_is_fake(int fd)
 
 /* ---- open ----------------------------------------------------------- */
 
+/* Is path one of the ':'-separated paths of list? */
+static int ms_in_list(const char *list, const char *path)
+{
+	size_t len = strlen(path);
+	const char *p = list;
+
+	while (*p) {
+		size_t n = strcspn(p, ":");
+
+		if (n == len && !strncmp(p, path, len))
+			return 1;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
 static int ms_is_port(const char *path)
 {
 	ms_ensure_init();
-	return sim.have_port && path && strcmp(path, sim.port) == 0;
+	if (!sim.have_port || !path)
+		return 0;
+	return sim.port_list ? ms_in_list(sim.port, path) : strcmp(path, sim.port) == 0;
 }
 
 static int ms_free_slot(void)
@@ -782,7 +805,8 @@ static int ms_open_port(const char *path, int flags)
 		goto fail;
 	}
 	ms_refresh();
-	if (sim.lines.gone) {
+	/* the node as the next preload (umockdev's test bed) has it, or not */
+	if (sim.lines.gone || (sim.port_list && access(path, F_OK) < 0)) {
 		e = ENOENT;
 		goto fail;
 	}
@@ -1184,8 +1208,14 @@ static int ms_miwait(unsigned mask)
 {
 	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	struct serial_icounter_struct entry;
+	sigset_t caller;
 	int r, e, over = 0;
 
+	/* umockdev's preload (stacked after us) saves and restores signal
+	 * masks in one variable shared by all threads, so its wrappers that
+	 * the wait calls may leave this thread with another thread's mask:
+	 * the wait itself runs with the caller's, as the kernel's would. */
+	pthread_sigmask(SIG_SETMASK, NULL, &caller);
 	if (sim.no_miwait) {
 		errno = EINVAL;
 		return -1;
@@ -1215,6 +1245,7 @@ static int ms_miwait(unsigned mask)
 	pfd.fd = ms_thread_inotify;
 	while (!over && !e) {
 		/* inotify says when to look; the timeout is only a safety net */
+		pthread_sigmask(SIG_SETMASK, &caller, NULL);
 		r = poll(&pfd, 1, pfd.fd >= 0 ? MODEMSIM_IDLE_POLL_MS : MODEMSIM_POLL_MS);
 		if (r < 0 && errno == EINTR) {
 			e = EINTR;

@@ -15,6 +15,12 @@
  *                        openat, openat64 and the fortified __open_2,
  *                        __open64_2, __openat_2, __openat64_2 on it return
  *                        a pty slave opened with the caller's flags.
+ *   MODEMSIM_PORT_LIST=1 MODEMSIM_PORT is a ':'-separated list of paths
+ *                        sharing one line state (a USB adapter that comes
+ *                        back under another tty name), and an open fails
+ *                        with ENOENT unless the path exists: stacked before
+ *                        umockdev's preload, the node must exist in its
+ *                        test bed (tests/usbbed.py).
  *   MODEMSIM_STATE       input-line file (below). Unset: all inputs 0.
  *   MODEMSIM_LOG         event log, appended (below). Unset: no log.
  *   MODEMSIM_LOG_READS=1 also log every TIOCMGET.
@@ -190,6 +196,7 @@
 #define MODEMSIM_ENV_FAST_BREAK	"MODEMSIM_FAST_BREAK"
 #define MODEMSIM_ENV_NO_MIWAIT	"MODEMSIM_NO_MIWAIT"
 #define MODEMSIM_ENV_NO_ICOUNT	"MODEMSIM_NO_ICOUNT"
+#define MODEMSIM_ENV_PORT_LIST	"MODEMSIM_PORT_LIST"
 #define MODEMSIM_ENV_OPEN_LINES	"MODEMSIM_OPEN_LINES"
 #define MODEMSIM_ENV_NO_SHARED_LOCK	"MODEMSIM_NO_SHARED_LOCK"
 #define MODEMSIM_ENV_CHIP	"MODEMSIM_CHIP"

@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# port = usb:... (issue 12), without hardware: umockdev's test bed
+# (tests/usbbed.py) serves libusb's enumeration and hotplug and sysfs; the
+# modem-line shim, first in LD_PRELOAD, answers the modem-line ioctls on the
+# adapter's tty (umockdev's pty would answer ENOTTY), with MODEMSIM_PORT_LIST
+# so that an open fails unless the bed has that node. What each part proves:
+#  - bed: which tty an identity names (libusb port numbers, sysfs serial and
+#    interfaces), the refusal of an ambiguous identity, the unplug and the
+#    arrival seen through libusb's hotplug in the driver's poll loop;
+#  - shim: the lines read through the tty the driver resolved;
+#  - upsd: the status sequence across the replug, as NUT clients see it.
+# Not proved here: the kernel's own timing of uevents and tty creation.
+
+set -u
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+is_ours || skip_all "usb: ports are genericups's own"
+[ -n "$MODEMSIM_SO" ] || skip_all "needs the modem-line shim (set MODEMSIM_SO)"
+PY=/usr/bin/python3
+"$PY" -c 'import gi; gi.require_version("UMockdev", "1.0")' 2>/dev/null ||
+	skip_all "needs umockdev's Python bindings (gir1.2-umockdev-1.0 python3-gi)"
+"$GENERICUPS" -h 2>&1 | grep -q -- '-U ' || skip_all "driver without usb: support"
+
+coproc BED { LD_PRELOAD=libumockdev-preload.so.0 exec "$PY" "$ITEST_LIB_DIR/usbbed.py" 2>"$T/bed.err"; }
+track_pid "$BED_PID"
+read -r -t 20 -u "${BED[0]}" word UMOCKDEV_DIR || bail_out "test bed does not start: $(cat "$T/bed.err")"
+[ "$word" = ready ] || bail_out "test bed: $word"
+export UMOCKDEV_DIR
+
+# bed COMMAND...: one command to the test bed; 1 unless it answers ok
+bed()
+{
+	local answer
+	echo "$*" >&"${BED[1]}"
+	read -r -t 20 -u "${BED[0]}" answer || answer="no answer"
+	[ "$answer" = ok ] || { diag "bed $*: $answer"; return 1; }
+}
+
+SIM_PORT=$(printf '/dev/ttyUSB%d:' 0 1 2 3 4 5 6 7 8 9)
+SIM_PORT=${SIM_PORT%:}
+SIM_STATE="$T/lines"
+SIM_LOG="$T/modemsim.log"
+# one line state for every tty name; the lock is per node, as the kernel's
+export MODEMSIM_PORT_LIST=1 MODEMSIM_CHIP=ch341 MODEMSIM_NO_SHARED_LOCK=1
+ON="CTS=1 DCD=1"	# type 4: OL = CTS set, LB = DCD clear
+OFF="CTS=0 DCD=1"
+sim_set "$ON"
+# the shim first, with RTLD_NEXT reaching umockdev's preload, then libc
+PRELOAD="$MODEMSIM_SO libumockdev-preload.so.0"
+
+usbenv()
+{
+	LD_PRELOAD=$PRELOAD MODEMSIM_PORT=$SIM_PORT MODEMSIM_STATE=$SIM_STATE \
+		MODEMSIM_LOG=$SIM_LOG "$@"
+}
+
+bed add ftdi 0403 6001 A10KZP45 1-1 ttyUSB0 ftdi_sio FT232R USB UART || bail_out "bed add"
+bed add ch1 1a86 7523 - 1-2 ttyUSB1 ch341 USB Serial || bail_out "bed add"
+bed add ch2 1a86 7523 - 1-4.1 ttyUSB2 ch341 USB Serial || bail_out "bed add"
+
+# --- the listing -------------------------------------------------------------------
+list=$(usbenv timeout 10 "$GENERICUPS" -U 2>&1)
+is "$(grep -c '^port = ' <<<"$list")" 3 "-U lists the three adapters"
+contains "$list" "port = usb:0403:6001,serial=A10KZP45" "-U names the FTDI by its serial"
+contains "$list" "port = usb:1a86:7523,path=1-2" "-U names a CH340 without serial by its path"
+contains "$list" "port = usb:1a86:7523,path=1-4.1" "-U names the CH340 behind a hub by its path"
+contains "$list" "1a86:7523 no serial number path=1-4.1 (ch341, USB Serial) at /dev/ttyUSB2" \
+	"-U shows identity, kernel driver and tty"
+
+# --- an ambiguous identity, and one that fits nothing --------------------------------
+write_ups_conf amb upstype=4 port=usb:1a86:7523
+out=$(usbenv timeout 10 "$GENERICUPS" -a amb -u root -F 2>&1 </dev/null)
+expect_fail_output "two identical CH340s: refused" "port 'usb:1a86:7523': 2 adapters fit" $? "$out"
+contains "$out" "path=1-2" "the refusal lists the first CH340 with its path"
+contains "$out" "[port = usb:1a86:7523,path=1-4.1]" "the refusal gives the port value of the second"
+write_ups_conf none upstype=4 port=usb:067b:2303
+out=$(usbenv timeout 10 "$GENERICUPS" -a none -u root -F 2>&1 </dev/null)
+expect_fail_output "no PL2303 present: refused" "no USB serial adapter fits" $? "$out"
+contains "$out" "0403:6001 serial=A10KZP45 path=1-1 (ftdi_sio, FT232R USB UART) at /dev/ttyUSB0" \
+	"the refusal lists the adapters present"
+
+# --- two UPSes bound by identity, through upsd ----------------------------------------
+write_ups_conf ch upstype=4 port=usb:1a86:7523,path=1-4.1 obconfirm=0 olconfirm=0 deadcable=off
+add_ups_section ft upstype=4 port=usb:0403:6001,serial=A10KZP45 obconfirm=0 olconfirm=0 \
+	deadcable=off
+# one driver at a time: umockdev's preload names each process's uevent
+# socket after its fd number, so two processes under one bed steal each
+# other's notifications
+start_usb_driver()
+{
+	DRIVER_LOG="$T/driver-$1.log"
+	# not through usbenv: a function would leave a subshell as the PID
+	LD_PRELOAD=$PRELOAD MODEMSIM_PORT=$SIM_PORT MODEMSIM_STATE=$SIM_STATE \
+		MODEMSIM_LOG=$SIM_LOG "$GENERICUPS" -a "$1" -u root -F >"$DRIVER_LOG" 2>&1 &
+	DRIVER_PID=$!
+	track_pid "$DRIVER_PID"
+	driver_ready "$1" "$DRIVER_PID" "$DRIVER_LOG" || bail_out "driver $1 does not start"
+}
+start_usb_driver ch
+start_upsd || bail_out "upsd does not start"
+is_upsc ups.status OL 10 "ch: OL through upsd" ch
+is_upsc driver.port.node /dev/ttyUSB2 5 "ch: bound to the CH340 at 1-4.1 (/dev/ttyUSB2)" ch
+is_upsc driver.port.usb.path 1-4.1 5 "ch: driver.port.usb.path" ch
+is_upsc driver.port.usb.driver ch341 5 "ch: driver.port.usb.driver" ch
+
+# --- unplug: stale at once, while the shim's fd still answers ---------------------------
+bed remove ch2
+is_upsc ups.status "Error: Data stale" 5 "ch: unplugged: upsd reports stale data" ch
+contains "$(cat "$T/driver-ch.log")" "adapter 1a86:7523 at USB port 1-4.1 (/dev/ttyUSB2) unplugged" \
+	"ch: the unplug is seen through hotplug (no read had failed)"
+sim_set "$OFF"
+# --- replug under another tty name ---------------------------------------------------
+bed add ch2 1a86 7523 - 1-4.1 ttyUSB5 ch341 USB Serial
+is_upsc ups.status OB 10 "ch: replugged as ttyUSB5: fresh data (OB) through upsd" ch
+is_upsc driver.port.node /dev/ttyUSB5 5 "ch: driver.port.node follows to /dev/ttyUSB5" ch
+is_upsc driver.port.usb.replugs 1 5 "ch: driver.port.usb.replugs counts it" ch
+contains "$(cat "$T/driver-ch.log")" "port usb:1a86:7523,path=1-4.1: adapter 1a86:7523 no serial number path=1-4.1 (ch341, USB Serial) at /dev/ttyUSB5" \
+	"ch: the new identity and node are logged"
+contains "$(cat "$T/driver-ch.log")" "a fitting USB device arrived; reopening" "ch: the reopen follows the arrival notification"
+
+# --- a second identical adapter appears: the bound one stays ----------------------------
+bed add ch3 1a86 7523 - 1-3 ttyUSB6 ch341 USB Serial
+sleep 1
+sim_set "$ON"
+is_upsc ups.status OL 10 "ch: still follows its own adapter after a twin arrived" ch
+is "$(upsc_get driver.port.node ch)" /dev/ttyUSB5 "ch: still on /dev/ttyUSB5"
+
+stop_pid "$DRIVER_PID"
+start_usb_driver ft
+is_upsc driver.port.node /dev/ttyUSB0 5 "ft: bound by serial to /dev/ttyUSB0" ft
+is_upsc driver.port.usb.serial A10KZP45 5 "ft: driver.port.usb.serial" ft
+is_upsc driver.port.usb.id 0403:6001 5 "ft: driver.port.usb.id" ft
+# --- the FTDI moves to another USB port and tty: found again by serial --------------------
+bed remove ch1
+sleep 1
+is "$(upsc_get ups.status ft)" OL "ft: another adapter's unplug does not touch it"
+bed remove ftdi
+is_upsc ups.status "Error: Data stale" 5 "ft: unplugged: stale" ft
+bed add ftdi 0403 6001 A10KZP45 1-5 ttyUSB7 ftdi_sio FT232R USB UART
+is_upsc driver.port.node /dev/ttyUSB7 10 "ft: replugged at 1-5: bound again by serial" ft
+is_upsc driver.port.usb.path 1-5 5 "ft: driver.port.usb.path is the new port" ft
+is_upsc ups.status OL 5 "ft: fresh data after the move" ft
+
+bed quit
+done_testing
