@@ -32,7 +32,9 @@
 #define FOLLOWUP_READ_MS 20	/* event mode: read again this soon after a change */
 #define STATS_PERIOD_MS	10000	/* refresh driver.stats.onbattery.* while on battery */
 #define USB_RETRY_MS	100	/* usb: port: after an arrival, look for its tty this often */
-#define USB_SETTLE_MS	5000	/* ... for this long, then back off as for any port */
+#define USB_SETTLE_MS	5000	/* ... for this long, then as below */
+#define USB_ABSENT_MS	500	/* usb: port: while no adapter fits, look again this often
+				 * (hotplug may be silent: PrivateNetwork=, no udev) */
 
 enum driver_exit {
 	DRV_RUN = 0,
@@ -76,6 +78,8 @@ struct driver {
 	struct usbport_watch *usb_watch;	/* NULL: no hotplug notification */
 	uint64_t usb_fast_until;	/* after an arrival: retry every USB_RETRY_MS */
 	unsigned usb_replugs;		/* reopened on another adapter or tty */
+	bool usb_found;			/* the last resolve found the adapter */
+	bool usb_absent_logged;		/* "not present" said once per absence */
 
 	struct deadcable dc;		/* pulled-cable detector */
 	uint64_t next_deadcable_log_ms;

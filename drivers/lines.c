@@ -151,6 +151,12 @@ static void schedule_reopen(struct driver *d, uint64_t now)
 		d->next_read_ms = now + USB_RETRY_MS;
 		return;
 	}
+	/* no adapter fits: resolving is cheap (sysfs), and hotplug may never
+	 * say it is back (a private network namespace, no udev) */
+	if (d->usb && !d->usb_found) {
+		d->next_read_ms = now + USB_ABSENT_MS;
+		return;
+	}
 	d->next_read_ms = now + d->reopen_backoff_ms;
 	log_msg(&d->log, LOG_NOTICE, "retrying port %s in %u ms", d->cfg.port,
 		d->reopen_backoff_ms);
@@ -162,6 +168,7 @@ static void port_lost(struct driver *d, uint64_t now)
 {
 	publish_stale(d, true);
 	lines_close(d);
+	d->usb_found = false;	/* unplugged, most likely: look for it, no backoff */
 	schedule_reopen(d, now);
 }
 
@@ -216,8 +223,10 @@ int lines_usb_resolve(struct driver *d, char *err, size_t errlen)
 	char desc[512];
 	bool first = !d->usb_dev.tty[0];
 
+	d->usb_found = false;
 	if (usbport_resolve(&d->usb_id, d->cfg.port, &a, err, errlen) < 0)
 		return -1;
+	d->usb_found = true;
 	if ((size_t)snprintf(d->src.path, sizeof(d->src.path), "%s", a.tty) >= sizeof(d->src.path)) {
 		snprintf(err, errlen, "port '%s': tty path %s too long", d->cfg.port, a.tty);
 		return -1;
@@ -235,14 +244,19 @@ int lines_usb_resolve(struct driver *d, char *err, size_t errlen)
 
 void lines_usb_watch(struct driver *d)
 {
+	const char *env = getenv("GENERICUPS_USB_HOTPLUG");
 	char err[256];
 
 	if (!d->usb || d->usb_watch)
 		return;
-	if (usbport_watch_open(&d->usb_watch, &d->usb_id, err, sizeof(err)) < 0) {
+	if (env && !strcmp(env, "off"))
+		snprintf(err, sizeof(err), "GENERICUPS_USB_HOTPLUG=off");
+	else if (usbport_watch_open(&d->usb_watch, &d->usb_id, err, sizeof(err)) == 0)
+		err[0] = '\0';
+	if (err[0]) {
 		log_msg(&d->log, LOG_NOTICE, "port %s: not following hotplug (%s): an unplugged "
-			"adapter is noticed when reading its lines fails, and looked for again "
-			"with a backoff", d->cfg.port, err);
+			"adapter is noticed when waiting for or reading its lines fails, and "
+			"looked for every %u ms while absent", d->cfg.port, err, USB_ABSENT_MS);
 		return;
 	}
 	if (d->usb_dev.tty[0])
@@ -447,6 +461,22 @@ void lines_deadcable_timer(struct driver *d, uint64_t now)
 	}
 }
 
+/* Say why a reopen failed; an absent adapter looked for every
+ * USB_ABSENT_MS is said once per absence, not twice a second. */
+static void lines_reopen_failed(struct driver *d, const char *err, uint64_t now)
+{
+	if (d->usb && (now < d->usb_fast_until || (!d->usb_found && d->usb_absent_logged))) {
+		log_debug(&d->log, 2, "%s", err);
+	} else if (d->usb && !d->usb_found) {
+		log_msg(&d->log, LOG_WARNING, "%s; looking for it every %u ms", err,
+			USB_ABSENT_MS);
+		d->usb_absent_logged = true;
+	} else {
+		log_msg(&d->log, LOG_WARNING, "%s", err);
+	}
+	schedule_reopen(d, now);
+}
+
 void lines_read(struct driver *d, const char *why, uint64_t now)
 {
 	char err[256];
@@ -455,13 +485,10 @@ void lines_read(struct driver *d, const char *why, uint64_t now)
 
 	if (!d->port_open) {
 		if (lines_open(d, err, sizeof(err)) < 0) {
-			if (d->usb && now < d->usb_fast_until)
-				log_debug(&d->log, 2, "%s", err);
-			else
-				log_msg(&d->log, LOG_WARNING, "%s", err);
-			schedule_reopen(d, now);
+			lines_reopen_failed(d, err, now);
 			return;
 		}
+		d->usb_absent_logged = false;
 		log_msg(&d->log, LOG_NOTICE, "port %s opened again", d->cfg.port);
 		lines_watch_begin(d);
 	}
