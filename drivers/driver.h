@@ -33,7 +33,7 @@
 #define STATS_PERIOD_MS	10000	/* refresh driver.stats.onbattery.* while on battery */
 #define USB_RETRY_MS	100	/* usb: port: after an arrival, look for its tty this often */
 #define USB_SETTLE_MS	5000	/* ... for this long, then as below */
-#define USB_ABSENT_MS	500	/* usb: port: while no adapter fits, look again this often
+#define USB_ABSENT_MS	500	/* usb: port: then look again this often, no backoff
 				 * (hotplug may be silent: PrivateNetwork=, no udev) */
 
 enum driver_exit {
@@ -78,8 +78,7 @@ struct driver {
 	struct usbport_watch *usb_watch;	/* NULL: no hotplug notification */
 	uint64_t usb_fast_until;	/* after an arrival: retry every USB_RETRY_MS */
 	unsigned usb_replugs;		/* reopened on another adapter or tty */
-	bool usb_found;			/* the last resolve found the adapter */
-	bool usb_absent_logged;		/* "not present" said once per absence */
+	char usb_last_err[256];		/* the reopen error said last ("" none) */
 
 	struct deadcable dc;		/* pulled-cable detector */
 	uint64_t next_deadcable_log_ms;

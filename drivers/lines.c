@@ -151,9 +151,11 @@ static void schedule_reopen(struct driver *d, uint64_t now)
 		d->next_read_ms = now + USB_RETRY_MS;
 		return;
 	}
-	/* no adapter fits: resolving is cheap (sysfs), and hotplug may never
-	 * say it is back (a private network namespace, no udev) */
-	if (d->usb && !d->usb_found) {
+	/* resolving is cheap (sysfs), and hotplug may never say the adapter
+	 * is back (a private network namespace, no udev); its tty may also
+	 * linger a moment after the hangup, so an open that fails is no
+	 * reason to wait longer either */
+	if (d->usb) {
 		d->next_read_ms = now + USB_ABSENT_MS;
 		return;
 	}
@@ -168,7 +170,6 @@ static void port_lost(struct driver *d, uint64_t now)
 {
 	publish_stale(d, true);
 	lines_close(d);
-	d->usb_found = false;	/* unplugged, most likely: look for it, no backoff */
 	schedule_reopen(d, now);
 }
 
@@ -223,10 +224,8 @@ int lines_usb_resolve(struct driver *d, char *err, size_t errlen)
 	char desc[512];
 	bool first = !d->usb_dev.tty[0];
 
-	d->usb_found = false;
 	if (usbport_resolve(&d->usb_id, d->cfg.port, &a, err, errlen) < 0)
 		return -1;
-	d->usb_found = true;
 	if ((size_t)snprintf(d->src.path, sizeof(d->src.path), "%s", a.tty) >= sizeof(d->src.path)) {
 		snprintf(err, errlen, "port '%s': tty path %s too long", d->cfg.port, a.tty);
 		return -1;
@@ -256,7 +255,7 @@ void lines_usb_watch(struct driver *d)
 	if (err[0]) {
 		log_msg(&d->log, LOG_NOTICE, "port %s: not following hotplug (%s): an unplugged "
 			"adapter is noticed when waiting for or reading its lines fails, and "
-			"looked for every %u ms while absent", d->cfg.port, err, USB_ABSENT_MS);
+			"looked for every %u ms while it is absent", d->cfg.port, err, USB_ABSENT_MS);
 		return;
 	}
 	if (d->usb_dev.tty[0])
@@ -461,18 +460,17 @@ void lines_deadcable_timer(struct driver *d, uint64_t now)
 	}
 }
 
-/* Say why a reopen failed; an absent adapter looked for every
- * USB_ABSENT_MS is said once per absence, not twice a second. */
+/* Say why a reopen failed; a usb: port, looked for every USB_ABSENT_MS,
+ * says each different reason once, not twice a second. */
 static void lines_reopen_failed(struct driver *d, const char *err, uint64_t now)
 {
-	if (d->usb && (now < d->usb_fast_until || (!d->usb_found && d->usb_absent_logged))) {
-		log_debug(&d->log, 2, "%s", err);
-	} else if (d->usb && !d->usb_found) {
-		log_msg(&d->log, LOG_WARNING, "%s; looking for it every %u ms", err,
-			USB_ABSENT_MS);
-		d->usb_absent_logged = true;
-	} else {
+	if (!d->usb) {
 		log_msg(&d->log, LOG_WARNING, "%s", err);
+	} else if (now < d->usb_fast_until || !strcmp(err, d->usb_last_err)) {
+		log_debug(&d->log, 2, "%s", err);
+	} else {
+		log_msg(&d->log, LOG_WARNING, "%s; trying again every %u ms", err, USB_ABSENT_MS);
+		snprintf(d->usb_last_err, sizeof(d->usb_last_err), "%s", err);
 	}
 	schedule_reopen(d, now);
 }
@@ -488,7 +486,7 @@ void lines_read(struct driver *d, const char *why, uint64_t now)
 			lines_reopen_failed(d, err, now);
 			return;
 		}
-		d->usb_absent_logged = false;
+		d->usb_last_err[0] = '\0';
 		log_msg(&d->log, LOG_NOTICE, "port %s opened again", d->cfg.port);
 		lines_watch_begin(d);
 	}

@@ -10,8 +10,17 @@
 #    interfaces), the refusal of an ambiguous identity, the unplug and the
 #    arrival seen through libusb's hotplug in the driver's poll loop;
 #  - shim: the lines read through the tty the driver resolved;
-#  - upsd: the status sequence across the replug, as NUT clients see it.
-# Not proved here: the kernel's own timing of uevents and tty creation.
+#  - upsd: the status sequence across the replug, as NUT clients see it;
+#  - privileges: the replugged drivers run as the nut user (when it exists)
+#    after the drop, on a bed as readable as sysfs (world-readable, written
+#    by root only) whose /dev/bus/usb nodes are root's alone (0600, more
+#    hostile than Debian's 0664), and strace shows no open of a usbfs node;
+#  - no hotplug (GENERICUPS_USB_HOTPLUG=off, as in the systemd unit's
+#    private network namespace where udev's notifications never arrive):
+#    the unplug seen by the line wait failing (the shim's GONE=1: EIO, as a
+#    hung-up tty), the replug found by looking every 500 ms, no backoff.
+# Not proved here: the kernel's own timing of uevents and tty creation, and
+# the tty node's permissions (the shim opens a pty of its own).
 
 set -u
 # shellcheck source=tests/lib.sh
@@ -61,6 +70,32 @@ bed add ftdi 0403 6001 A10KZP45 1-1 ttyUSB0 ftdi_sio FT232R USB UART || bail_out
 bed add ch1 1a86 7523 - 1-2 ttyUSB1 ch341 USB Serial || bail_out "bed add"
 bed add ch2 1a86 7523 - 1-4.1 ttyUSB2 ch341 USB Serial || bail_out "bed add"
 
+# --- the run-time user: nut when it exists, on a bed readable as sysfs is ------------
+RUN_USER=root
+if [ "$(id -u)" = 0 ] && getent passwd nut >/dev/null && getent group nut >/dev/null; then
+	RUN_USER=nut
+	# what the drivers need of the scratch dir: the socket dir, the shim's files
+	chmod 0711 "$T"
+	chgrp nut "$NUT_STATEPATH"
+	: >"$SIM_LOG"
+	chmod 0666 "$SIM_LOG"
+	# umockdev binds each process's uevent socket in its root dir (netlink
+	# needs no such right on a real system); the trees below stay root's
+	chmod 1777 "$UMOCKDEV_DIR"
+	chmod -R go-w "$UMOCKDEV_DIR/sys"
+	find "$UMOCKDEV_DIR/dev/bus/usb" ! -type d -exec chmod 0600 {} + 2>/dev/null
+	node=$(find "$UMOCKDEV_DIR/dev/bus/usb" ! -type d | head -n 1)
+	attr="$UMOCKDEV_DIR/sys/bus/usb/devices/1-4.1/idVendor"
+	if [ -n "$node" ] && runuser -u nut -- cat "$attr" >/dev/null &&
+	   ! runuser -u nut -- cat "$node" >/dev/null 2>&1 &&
+	   [ -z "$(find "$UMOCKDEV_DIR/sys" -perm -o+w ! -type l | head -n 1)" ]; then
+		pass "bed: sysfs readable, not writable, by nut; usbfs nodes not readable"
+	else
+		not_ok "bed: sysfs readable, not writable, by nut; usbfs nodes not readable" \
+			"node '$node', attr $attr"
+	fi
+fi
+
 # --- the listing -------------------------------------------------------------------
 list=$(usbenv timeout 10 "$GENERICUPS" -U 2>&1)
 is "$(grep -c '^port = ' <<<"$list")" 3 "-U lists the three adapters"
@@ -89,17 +124,34 @@ add_ups_section ft upstype=4 port=usb:0403:6001,serial=A10KZP45 obconfirm=0 olco
 # one driver at a time: umockdev's preload names each process's uevent
 # socket after its fd number, so two processes under one bed steal each
 # other's notifications
+# start_usb_driver UPS [strace]: as $RUN_USER, under strace -f when asked
+# (its trace in $T/strace-UPS); DRIVER_PID is the driver's own PID.
 start_usb_driver()
 {
+	local tracer=() pid=
 	DRIVER_LOG="$T/driver-$1.log"
+	[ "${2:-}" = strace ] && tracer=(strace -f -qq -e trace=open,openat,setuid -o "$T/strace-$1")
 	# not through usbenv: a function would leave a subshell as the PID
 	LD_PRELOAD=$PRELOAD MODEMSIM_PORT=$SIM_PORT MODEMSIM_STATE=$SIM_STATE \
-		MODEMSIM_LOG=$SIM_LOG "$GENERICUPS" -a "$1" -u root -F >"$DRIVER_LOG" 2>&1 &
+		MODEMSIM_LOG=$SIM_LOG "${tracer[@]}" "$GENERICUPS" -a "$1" -u "$RUN_USER" -F \
+		>"$DRIVER_LOG" 2>&1 &
 	DRIVER_PID=$!
 	track_pid "$DRIVER_PID"
+	if [ ${#tracer[@]} -gt 0 ]; then
+		for _ in $(seq 100); do
+			pid=$(pgrep -P "$DRIVER_PID" -x genericups) && break
+			sleep 0.05
+		done
+		[ -n "$pid" ] || bail_out "no driver under strace"
+		TRACER_PID=$DRIVER_PID
+		DRIVER_PID=$pid
+		track_pid "$DRIVER_PID"
+	fi
 	driver_ready "$1" "$DRIVER_PID" "$DRIVER_LOG" || bail_out "driver $1 does not start"
 }
-start_usb_driver ch
+STRACE=
+command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null && STRACE=strace
+start_usb_driver ch $STRACE
 start_upsd || bail_out "upsd does not start"
 is_upsc ups.status OL 10 "ch: OL through upsd" ch
 is_upsc driver.port.node /dev/ttyUSB2 5 "ch: bound to the CH340 at 1-4.1 (/dev/ttyUSB2)" ch
@@ -127,8 +179,27 @@ sleep 1
 sim_set "$ON"
 is_upsc ups.status OL 10 "ch: still follows its own adapter after a twin arrived" ch
 is "$(upsc_get driver.port.node ch)" /dev/ttyUSB5 "ch: still on /dev/ttyUSB5"
-
+if [ "$RUN_USER" = nut ]; then
+	is "$(ps -o user= -p "$DRIVER_PID" | tr -d ' ')" nut \
+		"ch: resolved and reopened the replugged adapter as the nut user"
+else
+	skip "ch: run as the nut user" "not root, or no nut user and group"
+fi
 stop_pid "$DRIVER_PID"
+if [ -n "$STRACE" ]; then
+	wait "$TRACER_PID"	# the trace is complete
+	# the positive control: the resolve after the replug is in the trace
+	# the positive control: the resolve after the replug, after the drop
+	drop=$(grep -n -m 1 'setuid(' "$T/strace-ch" | cut -d: -f1)
+	read_at=$(grep -n 'devices/1-4.1/product"' "$T/strace-ch" | tail -n 1 | cut -d: -f1)
+	ok "strace: the sysfs reads of the resolve after the replug follow the setuid" \
+		test "${drop:-0}" -gt 0 -a "${read_at:-0}" -gt "${drop:-0}"
+	usbfs=$(grep -E 'dev/bus/usb/[0-9]+/[0-9]+"' "$T/strace-ch" | head -n 3)
+	is "$usbfs" "" "strace: no usbfs node (/dev/bus/usb/BUS/DEV) opened, as root or after the drop"
+else
+	skip "strace: the sysfs reads" "no working strace"
+	skip "strace: no usbfs node opened" "no working strace"
+fi
 start_usb_driver ft
 is_upsc driver.port.node /dev/ttyUSB0 5 "ft: bound by serial to /dev/ttyUSB0" ft
 is_upsc driver.port.usb.serial A10KZP45 5 "ft: driver.port.usb.serial" ft
@@ -143,6 +214,29 @@ bed add ftdi 0403 6001 A10KZP45 1-5 ttyUSB7 ftdi_sio FT232R USB UART
 is_upsc driver.port.node /dev/ttyUSB7 10 "ft: replugged at 1-5: bound again by serial" ft
 is_upsc driver.port.usb.path 1-5 5 "ft: driver.port.usb.path is the new port" ft
 is_upsc ups.status OL 5 "ft: fresh data after the move" ft
+stop_pid "$DRIVER_PID"
+
+# --- no hotplug: the line wait's EIO, then a look every 500 ms -------------------------
+GENERICUPS_USB_HOTPLUG=off start_usb_driver ch
+is_upsc ups.status OL 10 "no hotplug: ch: OL on /dev/ttyUSB5" ch
+contains "$(cat "$T/driver-ch.log")" "not following hotplug (GENERICUPS_USB_HOTPLUG=off)" \
+	"no hotplug: the driver says so"
+# the node goes first, then the tty hangs up (EIO for every open fd)
+bed remove ch2
+sim_set "GONE=1 $OFF"
+is_upsc ups.status "Error: Data stale" 5 "no hotplug: unplugged: stale once the line wait fails" ch
+sleep 1.5
+sim_set "$OFF"
+bed add ch2 1a86 7523 - 1-4.1 ttyUSB8 ch341 USB Serial
+is_upsc ups.status OB 10 "no hotplug: replugged as ttyUSB8: fresh data (OB)" ch
+is_upsc driver.port.node /dev/ttyUSB8 5 "no hotplug: driver.port.node is /dev/ttyUSB8" ch
+log=$(cat "$T/driver-ch.log")
+contains "$log" "TIOCMIWAIT: Input/output error" "no hotplug: the unplug was seen by the line wait"
+contains "$log" "no USB serial adapter fits" "no hotplug: the absence is said"
+contains "$log" "trying again every 500 ms" "no hotplug: looked for every 500 ms"
+is "$(grep -c 'no USB serial adapter fits' <<<"$log")" 1 "no hotplug: the absence is said once"
+is "$(grep -c 'retrying port' <<<"$log")" 0 "no hotplug: no backoff"
+is "$(grep -c 'a fitting USB device arrived' <<<"$log")" 0 "no hotplug: no notification was used"
 
 bed quit
 done_testing
