@@ -63,7 +63,9 @@ struct wizard {
 	unsigned prev;			/* outputs written last */
 	unsigned bits;			/* last reading */
 	bool have_bits;
-	uint32_t changes[CABLE_NINPUTS];
+	uint32_t changes[CABLE_NINPUTS];	/* changes the wizard saw */
+	bool have_counts;			/* the port's own counters (TIOCGICOUNT) */
+	struct line_counts counts0;		/* ... when the port was opened */
 	/* stdin, line by line, without stdio buffering (poll sees what is left) */
 	char in[512];
 	size_t inlen;
@@ -158,18 +160,23 @@ static const char *mask_text(unsigned m, char *buf, size_t len)
 static void show_lines(struct wizard *w, const char *why)
 {
 	struct timespec ts;
+	struct line_counts c;
 	struct tm tm;
-	char outs[24];
+	char outs[24], cnt[64];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
+	cnt[0] = '\0';
+	if (w->have_counts && w->src.ops->counts(&w->src, &c) == 0)
+		snprintf(cnt, sizeof(cnt), " (port: %u %u %u %u)", c.cts - w->counts0.cts,
+			 c.dcd - w->counts0.dcd, c.rng - w->counts0.rng, c.dsr - w->counts0.dsr);
 	if (w->prompt != NULL)
 		say("\n");	/* a change while a question waits: below it, then ask again */
 	say("  %02d:%02d:%02d.%03ld  CTS=%d DCD=%d RNG=%d DSR=%d  changes CTS %u DCD %u "
-	    "RNG %u DSR %u  raised: %s%s%s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    "RNG %u DSR %u%s  raised: %s%s%s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
 	    ts.tv_nsec / 1000000, !!(w->bits & ML_CTS), !!(w->bits & ML_DCD),
 	    !!(w->bits & ML_RNG), !!(w->bits & ML_DSR), w->changes[0], w->changes[1],
-	    w->changes[2], w->changes[3], mask_text(w->prev, outs, sizeof(outs)),
+	    w->changes[2], w->changes[3], cnt, mask_text(w->prev, outs, sizeof(outs)),
 	    why ? "  " : "", why ? why : "");
 	if (w->prompt != NULL)
 		say("%s > ", w->prompt);
@@ -509,12 +516,38 @@ static bool popcount_one(uint32_t m)
 	return m && !(m & (m - 1));
 }
 
+/*
+ * Ask whether the UPS is one of the endangered types; true when the answer
+ * changed the candidates (the caller then chooses again), false when it
+ * did not (unknown, or an answer already given: the lines fit only types
+ * the user excluded) and the combination stays untried.
+ */
+static bool rule_out(struct wizard *w, const char *prompt, uint32_t danger)
+{
+	uint32_t before = candidates(w);
+	char nums[96];
+
+	switch (ask_yn(w, prompt, true)) {
+	case 'n':
+		record(w, "answer not %s", cf_types_text(danger, nums, sizeof(nums)));
+		w->allowed &= ~danger;
+		break;
+	case 'y':
+		record(w, "answer only %s", cf_types_text(danger, nums, sizeof(nums)));
+		w->allowed &= danger;
+		break;
+	default:
+		return false;
+	}
+	return candidates(w) != before;
+}
+
 /* Try cable-power combinations in state st until none would tell more. */
 static void trials(struct wizard *w, enum cf_state st)
 {
 	unsigned skip = 0;
 	struct cf_power p;
-	char m[24], txt[1024], prompt[1400], nums[96];
+	char m[24], txt[1024], prompt[1400];
 
 	for (;;) {
 		uint32_t c = candidates(w);
@@ -524,8 +557,14 @@ static void trials(struct wizard *w, enum cf_state st)
 		if (v == CF_POWER_DONE)
 			return;
 		if (v == CF_POWER_SAFE) {
-			say("Trying cable power %s (the shutdown signal of no remaining candidate).\n",
-			    m);
+			uint32_t others = cf_shutdown_types(w->prev, p.outputs, CF_ALL_TYPES);
+
+			if (others)
+				say("Trying cable power %s: the shutdown signal of upstype %s, which "
+				    "the lines or your answers exclude.\n", m,
+				    cf_types_text(others, txt, sizeof(txt)));
+			else
+				say("Trying cable power %s (no upstype's shutdown signal).\n", m);
 			trial(w, st, p.outputs);
 			continue;
 		}
@@ -551,19 +590,9 @@ static void trials(struct wizard *w, enum cf_state st)
 		    popcount_one(p.danger) ? "that type" : "those types");
 		snprintf(prompt, sizeof(prompt), "Is your UPS %s %s? [y/n/?]",
 			 popcount_one(p.danger) ? "that one:" : "one of these:", txt);
-		switch (ask_yn(w, prompt, true)) {
-		case 'n':
-			record(w, "answer not %s", cf_types_text(p.danger, nums, sizeof(nums)));
-			w->allowed &= ~p.danger;
-			break;
-		case 'y':
-			record(w, "answer only %s", cf_types_text(p.danger, nums, sizeof(nums)));
-			w->allowed &= p.danger;
-			break;
-		default:
+		if (!rule_out(w, prompt, p.danger)) {
 			record(w, "decline %s %s", cf_state_name(st), m);
 			skip |= 1u << cf_combo_index(p.outputs);
-			break;
 		}
 	}
 }
@@ -575,7 +604,7 @@ static void trials(struct wizard *w, enum cf_state st)
  */
 static bool hold_safely(struct wizard *w)
 {
-	char m[24], txt[1024], prompt[1400], nums[96];
+	char m[24], txt[1024], prompt[1400];
 
 	for (;;) {
 		uint32_t danger;
@@ -595,16 +624,7 @@ static bool hold_safely(struct wizard *w)
 		    "candidate; the least dangerous, %s, is that of upstype %s.\n", m, txt);
 		snprintf(prompt, sizeof(prompt), "Is your UPS %s %s? [y/n/?]",
 			 popcount_one(danger) ? "that one:" : "one of these:", txt);
-		switch (ask_yn(w, prompt, true)) {
-		case 'n':
-			record(w, "answer not %s", cf_types_text(danger, nums, sizeof(nums)));
-			w->allowed &= ~danger;
-			break;
-		case 'y':
-			record(w, "answer only %s", cf_types_text(danger, nums, sizeof(nums)));
-			w->allowed &= danger;
-			break;
-		default:
+		if (!rule_out(w, prompt, danger)) {
 			say("Then I stop here: going on could switch the UPS off.\n");
 			return false;
 		}
@@ -683,6 +703,9 @@ static void open_port(struct wizard *w)
 	w->reported = w->src.caps.reported;
 	snprintf(w->driver, sizeof(w->driver), "%s",
 		 w->src.caps.driver[0] ? w->src.caps.driver : "unknown");
+	/* counters that never move (cp210x) would say nothing happened */
+	w->have_counts = w->src.caps.counters &&
+			 w->src.ops->counts(&w->src, &w->counts0) == 0;
 	w->watch_fd = w->src.ops->watch_start(&w->src);
 	say("Port %s: kernel driver %s (%s); reads %s; changes reported: %s\n", w->port,
 	    w->driver, port_family_name(w->src.caps.family),
