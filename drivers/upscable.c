@@ -575,7 +575,10 @@ static void trials(struct wizard *w, enum cf_state st)
 			snprintf(prompt, sizeof(prompt), "Is the UPS on mains now, and may I raise %s?"
 				 " [y/n]", m);
 			if (ask_yn(w, prompt, false) == 'y') {
-				record(w, "confirm %s %s", cf_state_name(st), m);
+				char nums[96];
+
+				record(w, "confirm %s %s for %s", cf_state_name(st), m,
+				       cf_types_text(p.danger, nums, sizeof(nums)));
 				w->confirmed_danger |= p.danger;
 				trial(w, st, p.outputs);
 			} else {
@@ -1019,10 +1022,11 @@ static void replay(struct wizard *w)
 		} else if (!strncmp(line, "answer ", 7)) {
 			replay_answer(w, line + 7, lineno);
 		} else if (!strncmp(line, "confirm ", 8) || !strncmp(line, "decline ", 8)) {
-			if (!strncmp(line, "confirm ", 8) &&
-			    sscanf(line + 8, "%63s %63s", a, b) == 2)
-				w->confirmed_danger |= cf_shutdown_types(0,
-					parse_mask("confirm", b, true, lineno), CF_ALL_TYPES);
+			const char *types = strstr(line, " for ");
+
+			/* confirm STATE OUTPUTS for TYPES: the candidates it endangered */
+			if (!strncmp(line, "confirm ", 8) && types != NULL)
+				w->confirmed_danger |= parse_types(types + 5, lineno);
 		} else if (!strncmp(line, "obs ", 4)) {
 			struct cf_obs *o;
 

@@ -121,7 +121,7 @@ shutdowns_unconfirmed()
 		[ "$how" = lines ] || { bad+="$how $arg $ups; "; continue; }
 		mask=$((arg))
 		case $mask in 2) name=DTR ;; 4) name=RTS ;; 6) name=DTR+RTS ;; *) name=$arg ;; esac
-		if [ "$ups" != ups=mains ] || ! grep -qx "confirm mains $name" "$rec"; then
+		if [ "$ups" != ups=mains ] || ! grep -q "^confirm mains $name for " "$rec"; then
 			bad+="$name $ups; "
 		fi
 	done < <(grep ' SHUTDOWN ' "$log" | awk '{print $1, $2, $3, $4, $5, $6}')
@@ -131,6 +131,24 @@ shutdowns_unconfirmed()
 # the ups.conf section of a result (from "[wiz]" to the blank line), with
 # the indentation dropped (the terminal shows tabs as spaces)
 section() { sed -n '/^\[wiz\]$/,/^$/p' "$1" | sed 's/^[[:space:]]*//'; }
+
+# driver_reads SCREEN CABLE: write the wizard's section as ups.conf and let
+# genericups read the simulated cable on mains, on battery and at low
+# battery (-d: the status as the lines say it).
+driver_reads()
+{
+	local st want got all=
+	sed -n '/^\[wiz\]$/,/^$/p' "$1" >"$NUT_CONFPATH/ups.conf"
+	for st in mains:OL battery:OB low:"LB OB"; do
+		want=${st#*:}
+		sim_set "UPS=${st%%:*}"
+		got=$(MODEMSIM_CABLE=$2 run_driver -a wiz -u root -d 0 2>&1 </dev/null |
+			sed -n 's/^ups.status: //p')
+		all+="${st%%:*}=$got "
+		[ "$got" = "$want" ] || all+="(want $want) "
+	done
+	unlike "$all" 'want' "cable $2: genericups with the wizard's section reads it right ($all)"
+}
 
 run_case()
 {
@@ -185,6 +203,8 @@ run_case()
 	if [ "$C_CONFIRM" = n ]; then
 		is "$(grep -c ' SHUTDOWN ' "$log")" 0 "cable $C_SPEC: all declined, no shutdown signal at all"
 	fi
+	# the section works: genericups with it reads the same cable right
+	driver_reads "$out" "$C_SPEC"
 	if [ "$_tap_fail" -gt "$fails_before" ]; then
 		diag "recording: $(cat "$rec")"
 		diag "screen (end): $(tail -n 40 "$out")"
