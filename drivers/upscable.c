@@ -59,6 +59,7 @@ struct wizard {
 	uint32_t allowed;
 	char brand[64], cable[64];
 	uint32_t confirmed_danger;	/* candidates endangered by confirmed trials */
+	unsigned declined[CF_NSTATES];	/* combinations refused, per state (CF_COMBO_BIT) */
 	/* the lines */
 	unsigned prev;			/* outputs written last */
 	unsigned bits;			/* last reading */
@@ -545,13 +546,13 @@ static bool rule_out(struct wizard *w, const char *prompt, uint32_t danger)
 /* Try cable-power combinations in state st until none would tell more. */
 static void trials(struct wizard *w, enum cf_state st)
 {
-	unsigned skip = 0;
+	unsigned *skip = &w->declined[st];	/* asked once per state */
 	struct cf_power p;
 	char m[24], txt[1024], prompt[1400];
 
 	for (;;) {
 		uint32_t c = candidates(w);
-		enum cf_power_verdict v = cf_next_power(w->obs, w->nobs, st, c, w->prev, skip, &p);
+		enum cf_power_verdict v = cf_next_power(w->obs, w->nobs, st, c, w->prev, *skip, &p);
 
 		mask_text(p.outputs, m, sizeof(m));
 		if (v == CF_POWER_DONE)
@@ -583,7 +584,7 @@ static void trials(struct wizard *w, enum cf_state st)
 				trial(w, st, p.outputs);
 			} else {
 				record(w, "decline %s %s", cf_state_name(st), m);
-				skip |= 1u << cf_combo_index(p.outputs);
+				*skip |= 1u << cf_combo_index(p.outputs);
 			}
 			continue;
 		}
@@ -595,7 +596,7 @@ static void trials(struct wizard *w, enum cf_state st)
 			 popcount_one(p.danger) ? "that one:" : "one of these:", txt);
 		if (!rule_out(w, prompt, p.danger)) {
 			record(w, "decline %s %s", cf_state_name(st), m);
-			skip |= 1u << cf_combo_index(p.outputs);
+			*skip |= 1u << cf_combo_index(p.outputs);
 		}
 	}
 }
