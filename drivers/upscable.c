@@ -357,6 +357,39 @@ static uint32_t candidates(const struct wizard *w)
 	return (f & w->allowed) ? f & w->allowed : f;
 }
 
+/* The outputs under which the lines said the most (the likely cable power),
+ * or dflt when no reading had a line set. */
+static unsigned live_outputs(const struct wizard *w, unsigned dflt)
+{
+	unsigned best = dflt;
+	int most = 0;
+	size_t i;
+
+	for (i = 0; i < w->nobs; i++) {
+		int n = __builtin_popcount(w->obs[i].inputs);
+
+		if (w->obs[i].state == CF_PULLED)
+			continue;
+		if (n > most || (n == most && n && w->obs[i].outputs == dflt)) {
+			most = n;
+			best = w->obs[i].outputs;
+		}
+	}
+	return best;
+}
+
+/* Combinations under which some line was seen set. */
+static unsigned live_combos(const struct wizard *w)
+{
+	unsigned m = 0;
+	size_t i;
+
+	for (i = 0; i < w->nobs; i++)
+		if (w->obs[i].state != CF_PULLED && w->obs[i].inputs)
+			m |= 1u << cf_combo_index(w->obs[i].outputs);
+	return m;
+}
+
 static const char *type_name(int t, char *buf, size_t len)
 {
 	const struct cable_profile *p = cable_profile_get(t);
@@ -543,6 +576,103 @@ static bool rule_out(struct wizard *w, const char *prompt, uint32_t danger)
 	return candidates(w) != before;
 }
 
+/*
+ * Lines change only while the UPS is on mains: to see the lines on battery
+ * with a combination that is a candidate's shutdown signal (danger), or
+ * that of a UPS no upstype describes (danger 0), the user plugs the mains
+ * back in, confirms, the wizard raises it there, and the user unplugs again
+ * with it held. The low-battery state cannot be brought back: not there.
+ */
+static void mains_cycle(struct wizard *w, enum cf_state st, unsigned outputs, uint32_t danger)
+{
+	unsigned *skip = &w->declined[st];
+	char m[24], txt[1024], prompt[200], ans[16], nums[96];
+
+	mask_text(outputs, m, sizeof(m));
+	if (danger)
+		danger_text(danger, txt, sizeof(txt));
+	else
+		snprintf(txt, sizeof(txt), "this UPS's own shutdown signal is unknown");
+	say("\nThe next useful cable power, %s, %s%s.\n", m,
+	    danger ? "is the shutdown signal of upstype " : "may be a shutdown signal: ", txt);
+	if (st != CF_BATTERY) {
+		say("I change the lines only while the UPS is on mains: not trying it here.\n");
+		record(w, "decline %s %s", cf_state_name(st), m);
+		*skip |= 1u << cf_combo_index(outputs);
+		return;
+	}
+	say("I change the lines only while the UPS is on mains: you plug it back in, I raise "
+	    "%s there, and you unplug it again.\n", m);
+	snprintf(prompt, sizeof(prompt), "Plug back in, raise %s there, and unplug again? [y/n]", m);
+	if (ask_yn(w, prompt, false) != 'y')
+		goto declined;
+	say("Plug the UPS back into the mains.\n");
+	ask(w, "Press Enter when it is done", ans, sizeof(ans));
+	add_obs(w, CF_MAINS);
+	say("\nWARNING: %s %s%s. Some UPSes obey it even on mains power, and it stays "
+	    "raised when you unplug the mains again: a UPS that obeys it then switches off.\n",
+	    m, danger ? "is the shutdown signal of upstype " : "may be a shutdown signal: ", txt);
+	snprintf(prompt, sizeof(prompt), "Is the UPS on mains now, and may I raise %s? [y/n]", m);
+	if (ask_yn(w, prompt, false) != 'y')
+		goto declined;
+	record(w, "confirm mains %s for %s", m, danger ? cf_types_text(danger, nums, sizeof(nums))
+						      : "-");
+	w->confirmed_danger |= danger;
+	trial(w, CF_MAINS, outputs);
+	say("Unplug the UPS from the mains again (leave it switched on).\n");
+	show_lines(w, NULL);
+	ask(w, "Press Enter when it is done", ans, sizeof(ans));
+	add_obs(w, st);
+	return;
+declined:
+	record(w, "decline %s %s", cf_state_name(st), m);
+	*skip |= 1u << cf_combo_index(outputs);
+}
+
+/*
+ * No upstype fits: the overrides need the lines seen in this state under the
+ * combination that made them live before. That is most likely the cable
+ * power, but the shutdown signal of a UPS no upstype describes is unknown:
+ * ask. true when a combination was tried or refused (choose again).
+ */
+static bool untested_power(struct wizard *w, enum cf_state st)
+{
+	unsigned live = live_combos(w), *skip = &w->declined[st];
+	char m[24], prompt[400];
+	int i;
+
+	for (i = 0; i < CF_NCOMBOS; i++) {
+		unsigned c = cf_combos[i];
+		size_t k;
+		bool seen = false;
+
+		if (!(live & (1u << i)) || (*skip & (1u << i)))
+			continue;
+		for (k = 0; k < w->nobs && !seen; k++)
+			seen = w->obs[k].state == st && w->obs[k].outputs == c;
+		if (seen)
+			continue;
+		mask_text(c, m, sizeof(m));
+		say("\nNo upstype fits these lines. %s made them live before, so it is likely "
+		    "the cable power.\n", m);
+		if (st != CF_MAINS) {
+			mains_cycle(w, st, c, 0);
+			return true;
+		}
+		snprintf(prompt, sizeof(prompt), "The shutdown signal of this UPS is unknown. "
+			 "Is the UPS on mains now, and may I raise %s? [y/n]", m);
+		if (ask_yn(w, prompt, false) == 'y') {
+			record(w, "confirm %s %s for -", cf_state_name(st), m);
+			trial(w, st, c);
+		} else {
+			record(w, "decline %s %s", cf_state_name(st), m);
+			*skip |= 1u << i;
+		}
+		return true;
+	}
+	return false;
+}
+
 /* Try cable-power combinations in state st until none would tell more. */
 static void trials(struct wizard *w, enum cf_state st)
 {
@@ -555,8 +685,11 @@ static void trials(struct wizard *w, enum cf_state st)
 		enum cf_power_verdict v = cf_next_power(w->obs, w->nobs, st, c, w->prev, *skip, &p);
 
 		mask_text(p.outputs, m, sizeof(m));
-		if (v == CF_POWER_DONE)
+		if (v == CF_POWER_DONE) {
+			if (!c && st != CF_MAINS && untested_power(w, st))
+				continue;
 			return;
+		}
 		if (v == CF_POWER_SAFE) {
 			uint32_t others = cf_shutdown_types(w->prev, p.outputs, CF_ALL_TYPES);
 
@@ -588,16 +721,8 @@ static void trials(struct wizard *w, enum cf_state st)
 			}
 			continue;
 		}
-		/* on battery: never; the user may rule the endangered types out */
-		say("\nThe next useful cable power, %s, is the shutdown signal of upstype %s; on "
-		    "battery a UPS obeys it. I will not raise it unless you rule %s out.\n", m, txt,
-		    popcount_one(p.danger) ? "that type" : "those types");
-		snprintf(prompt, sizeof(prompt), "Is your UPS %s %s? [y/n/?]",
-			 popcount_one(p.danger) ? "that one:" : "one of these:", txt);
-		if (!rule_out(w, prompt, p.danger)) {
-			record(w, "decline %s %s", cf_state_name(st), m);
-			*skip |= 1u << cf_combo_index(p.outputs);
-		}
+		/* not on mains: lines change only on mains */
+		mains_cycle(w, st, p.outputs, p.danger);
 	}
 }
 
@@ -612,7 +737,8 @@ static bool hold_safely(struct wizard *w)
 
 	for (;;) {
 		uint32_t danger;
-		unsigned h = cf_hold_power(candidates(w), w->prev, w->prev, &danger);
+		unsigned h = cf_hold_power(candidates(w), w->prev, live_outputs(w, w->prev),
+					   &danger);
 
 		mask_text(h, m, sizeof(m));
 		if (!danger) {
@@ -1026,7 +1152,7 @@ static void replay(struct wizard *w)
 			const char *types = strstr(line, " for ");
 
 			/* confirm STATE OUTPUTS for TYPES: the candidates it endangered */
-			if (!strncmp(line, "confirm ", 8) && types != NULL)
+			if (!strncmp(line, "confirm ", 8) && types != NULL && strcmp(types, " for -"))
 				w->confirmed_danger |= parse_types(types + 5, lineno);
 		} else if (!strncmp(line, "obs ", 4)) {
 			struct cf_obs *o;

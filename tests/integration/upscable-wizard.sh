@@ -16,8 +16,11 @@
 #    that combination on mains, and none ever on battery.
 # WIZARD_CASES (one case per line, fields split by '|') replaces the cables:
 #   TRUE|MODEMSIM_CABLE|BRAND|CABLE|CONFIRM y/n|LOW y/n|PULL y/n|CHIP|EXPECT
-# TRUE is the type the person owns ("ov": none of the table's); EXPECT is
-# "N" or "N:FIELD=VALUE,..." (overrides on upstype N).
+# TRUE is the type the person owns ("ov...": none of the table's); EXPECT is
+# "N", "N:FIELD=VALUE,..." (overrides on upstype N), "*" (any answer with
+# which genericups reads the cable right) or "-" (undecided: the person
+# refused every risk). Offered to plug the mains back in for a trial, the
+# person agrees (and then answers the confirmation with CONFIRM).
 
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -33,8 +36,10 @@ CASES=${WIZARD_CASES:-"5|5|Tripp-Lite||y|y|y|ftdi|5
 11|11|Powerware||y|y|n|pl2303|11
 23|23||FTTx|y|n|y|ftdi|23
 9|9|APC|940-0023A|y|n|n|ftdi|9
-2|2|APC||n|n|n|ch341|2
-ov|1 OL=-DSR LB=CTS|||y|y|n|ftdi|1:OL=-DSR,LB=CTS"}
+2|2|APC|940-0020|n|n|n|ch341|2
+no|5|||n|n|n|ftdi|-
+ov|1 OL=-DSR LB=CTS|||y|y|n|ftdi|1:OL=-DSR,LB=CTS
+ov2|0 CP=DTR OL=DSR LB=-RNG SD=RTS|||y|y|n|cp210x|*"}
 
 SOCK="$T/tmux.sock"
 tmx() { tmux -S "$SOCK" "$@"; }
@@ -53,6 +58,7 @@ answer_for()
 	*"Brand of the UPS"*) printf '%s' "$C_BRAND" ;;
 	*"Cable part number"*) printf '%s' "$C_CABLE" ;;
 	*"may I raise"*) printf '%s' "$C_CONFIRM" ;;
+	*"raise "*" there, and unplug again"*) printf y ;;
 	*"wait until the UPS signals low battery"*) printf '%s' "$C_LOW" ;;
 	*"pull the cable out of the UPS"*) printf '%s' "$C_PULL" ;;
 	*"Is your UPS"*)
@@ -181,7 +187,21 @@ run_case()
 		not_ok "cable $C_SPEC: the wizard ran to its end" "$(tail -n 20 "$out")"
 	fi
 	got=$(grep -E '^\s+upstype = ' "$out" | tail -n 1 | awk '{print $3}')
-	is "$got" "$want_type" "cable $C_SPEC: the wizard says upstype $want_type"
+	if [ "$want_type" = - ]; then
+		# refused every risk: nothing decided, nothing raised
+		contains "$(cat "$out")" "Result: undecided" "cable $C_SPEC: every risk refused, nothing decided"
+		is "$(grep -c ' SHUTDOWN ' "$log")" 0 "cable $C_SPEC: every risk refused, no shutdown signal"
+		is "$(section "$out")" "" "cable $C_SPEC: no ups.conf section for an undecided cable"
+		return
+	elif [ "$want_type" = '*' ]; then
+		# any answer that reads the cable right (driver_reads below)
+		like "$got" '^[0-9]+$' "cable $C_SPEC: the wizard gives an answer ($got)"
+		want_type=$got
+		want_ov=$(section "$out" | grep -E '^(CP|OL|LB|RB|BYPASS) = ' | tr -d ' \t' | paste -sd, -)
+		diag "cable $C_SPEC: upstype $got${want_ov:+ with $want_ov}"
+	else
+		is "$got" "$want_type" "cable $C_SPEC: the wizard says upstype $want_type"
+	fi
 	if [ -n "$want_ov" ]; then
 		got=$(section "$out" | grep -E '^(CP|OL|LB|RB|BYPASS) = ' | tr -d ' \t' | paste -sd, -)
 		is "$got" "$want_ov" "cable $C_SPEC: overrides $want_ov"
