@@ -3,8 +3,8 @@
  * upscable: the cable wizard. Finds the upstype of a contact-closure UPS
  * cable by watching the lines while the user unplugs the mains, and prints
  * the ups.conf section. It never raises a line combination that is the
- * shutdown signal of a remaining candidate without asking: on mains it asks
- * first, on battery it asks the user to rule those candidates out.
+ * shutdown signal of a remaining candidate without asking, and then only on
+ * mains; on battery it changes the lines only to safe combinations.
  *
  * The reasoning is drivers/cablefit.c (pure); the profile table, override
  * parser and line sources are the driver's own (libgenericups).
