@@ -1474,6 +1474,29 @@ START_TEST(test_cable)
 }
 END_TEST
 
+/* A signal held when the mains goes is obeyed: the UPS reads a level. */
+START_TEST(test_cable_held)
+{
+	struct fixture fx;
+	struct running r;
+	char out[OUT_MAX], go[160];
+
+	fixture_init(&fx);
+	set_state(&fx, "UPS=mains");
+	probe_start(&r, &fx, OPS("MODEMSIM_CABLE=5"),
+		    OPS("open", "set:0x006", "get", "mark:raised", "waitfor:go", "get"));
+	probe_expect_line(&r, "raised");
+	set_state(&fx, "UPS=battery");
+	snprintf(go, sizeof(go), "%s/go", fx.dir);
+	write_file(go, "");
+	probe_finish(&r, out, sizeof(out));
+	ck_assert_str_eq(out, "open ok\nset ok\nget 0x066\nraised\nwaitfor ok\nget 0x006\n");
+	ck_assert_int_eq(log_count(&fx, "SHUTDOWN lines 0x006 ups=mains"), 1);
+	ck_assert_int_eq(log_count(&fx, "SHUTDOWN held 0x006 ups=battery"), 1);
+	fixture_done(&fx);
+}
+END_TEST
+
 /* A dark UPS comes back when the mains does. */
 START_TEST(test_cable_back_on)
 {
@@ -1562,6 +1585,7 @@ static Suite *modemsim_suite(void)
 	tcase_add_loop_test(chips, test_cable, 0,
 			    (int)(sizeof(cable_cases) / sizeof(cable_cases[0])));
 	tcase_add_test(chips, test_cable_back_on);
+	tcase_add_test(chips, test_cable_held);
 	suite_add_tcase(s, chips);
 	return s;
 }

@@ -670,8 +670,9 @@ out:
  * program that is the cable's shutdown signal (the exact SD mask, a BREAK
  * for SD=ST, every line dropped after CP for SD=0) is logged as SHUTDOWN;
  * on battery the UPS obeys it and goes dark (every line clear) until the
- * state file says mains again. Lines raised by open(2) are the kernel's,
- * not a signal: every program, the driver too, opens that way.
+ * state file says mains again; a signal still held when the UPS goes on
+ * battery is obeyed too (a level input). Lines raised by open(2) are the
+ * kernel's, not a signal: every program, the driver too, opens that way.
  */
 
 static struct {
@@ -777,24 +778,36 @@ static unsigned ms_cable_lines(void)
 	return bits & MS_INPUTS;
 }
 
-/* The state file was read (lock held): the cable decides the inputs. */
-static void ms_cable_read(struct ms_lines *l)
-{
-	if (!ms_cable.on)
-		return;
-	ms_cable.ups = l->ups < 0 ? MS_UPS_MAINS : l->ups;
-	if (ms_cable.ups == MS_UPS_MAINS && ms_cable.off) {
-		ms_cable.off = 0;	/* mains back: the UPS starts again */
-		ms_log("CABLE UPS on again");
-	}
-	l->inputs = ms_cable_lines();
-}
-
 static void ms_cable_signal(const char *how)
 {
 	ms_log("SHUTDOWN %s ups=%s", how, ms_ups_names[ms_cable.ups]);
 	if (ms_cable.ups == MS_UPS_BATTERY || ms_cable.ups == MS_UPS_LOW)
 		ms_cable.off = 1;
+}
+
+/* The state file was read (lock held): the cable decides the inputs. */
+static void ms_cable_read(struct ms_lines *l)
+{
+	if (!ms_cable.on)
+		return;
+	int was = ms_cable.ups;
+
+	ms_cable.ups = l->ups < 0 ? MS_UPS_MAINS : l->ups;
+	if (ms_cable.ups == MS_UPS_MAINS && ms_cable.off) {
+		ms_cable.off = 0;	/* mains back: the UPS starts again */
+		ms_log("CABLE UPS on again");
+	}
+	/* a UPS that reads its shutdown input as a level obeys a signal still
+	 * held when it goes on battery */
+	if (was == MS_UPS_MAINS && (ms_cable.ups == MS_UPS_BATTERY || ms_cable.ups == MS_UPS_LOW) &&
+	    !ms_cable.off && cable_sd_kind(ms_cable.prof.sd) == CABLE_SD_LINES &&
+	    (sim.outputs & MS_OUTPUTS) == (unsigned)ms_cable.prof.sd) {
+		char how[32];
+
+		snprintf(how, sizeof(how), "held 0x%03x", sim.outputs & MS_OUTPUTS);
+		ms_cable_signal(how);
+	}
+	l->inputs = ms_cable_lines();
 }
 
 /* The outputs changed from before (lock held); by_program: a TIOCM* write. */

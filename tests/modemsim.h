@@ -194,10 +194,14 @@
  * dropped after its CP lines were written (SD=0) is its shutdown signal:
  * logged as SHUTDOWN <how> ups=<state>. On battery or low the UPS obeys:
  * every line reads clear until the state file says mains again (logged
- * as CABLE UPS on again). The lines open(2) raises are never a signal.
+ * as CABLE UPS on again). It reads its shutdown input as a level: a signal
+ * still held (outputs equal to the exact SD mask) when the state goes from
+ * mains to battery or low is obeyed too. The lines open(2) raises are never
+ * a signal by themselves.
  *   SHUTDOWN lines 0x004 ups=mains   an exact mask
  *   SHUTDOWN lines dropped ups=battery   SD=0
  *   SHUTDOWN break ups=low          SD=ST
+ *   SHUTDOWN held 0x006 ups=battery   held through the unplug
  *
  * flock(2) on a fake fd locks MODEMSIM_STATE with ".lock" appended instead
  * (one lock per open of the port), so that two processes opening the port
