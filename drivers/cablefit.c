@@ -129,6 +129,19 @@ bool cf_fits(const struct cable_profile *p, const struct cf_obs *obs, size_t n,
 	return true;
 }
 
+bool cf_usable(const struct cable_profile *p, unsigned reported, char *why, size_t len)
+{
+	unsigned unseen = lines_read(p) & ~reported;
+	char l[32];
+
+	if (!unseen)
+		return true;
+	if (why != NULL && len > 0)
+		snprintf(why, len, "reads %s, which this port cannot report",
+			 cable_mask_name(unseen, l, sizeof(l)));
+	return false;
+}
+
 bool cf_exercised(const struct cable_profile *p, const struct cf_obs *obs, size_t n,
 		  unsigned reported)
 {
@@ -179,7 +192,8 @@ uint32_t cf_confirmed_types(const struct cf_obs *obs, size_t n, unsigned reporte
 	for (t = 0; t < CABLE_NTYPES; t++) {
 		const struct cable_profile *p = cable_profile_get(t);
 
-		if (cf_fits(p, obs, n, reported, NULL, 0) && cf_exercised(p, obs, n, reported))
+		if (cf_fits(p, obs, n, reported, NULL, 0) && cf_exercised(p, obs, n, reported) &&
+		    cf_usable(p, reported, NULL, 0))
 			m |= 1u << t;
 	}
 	return m;
@@ -222,6 +236,10 @@ void cf_type_reason(int t, const struct cf_obs *obs, size_t n, unsigned reported
 	cable_mask_name((unsigned)p->cp, cp, sizeof(cp));
 	cable_cond_name(&p->ol, ol, sizeof(ol));
 	cable_cond_name(&p->lb, lb, sizeof(lb));
+	if (!cf_usable(p, reported, why, sizeof(why))) {
+		snprintf(buf, len, "fits the lines seen, but %s (use another port)", why);
+		return;
+	}
 	if (!cf_exercised(p, obs, n, reported)) {
 		snprintf(buf, len, "possible: not yet seen powered (CP=%s) on mains and on battery",
 			 cp);
@@ -416,7 +434,7 @@ static void ov_consider(struct ov_search *s, int base, unsigned fields,
 {
 	unsigned un;
 
-	if (!cf_exercised(p, s->obs, s->n, s->reported) ||
+	if (!cf_usable(p, s->reported, NULL, 0) || !cf_exercised(p, s->obs, s->n, s->reported) ||
 	    !cf_fits(p, s->obs, s->n, s->reported, NULL, 0))
 		return;
 	un = popcount(cf_unexplained(p, s->obs, s->n, s->reported));

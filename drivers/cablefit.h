@@ -55,9 +55,15 @@ struct cf_obs {
 bool cf_explains(const struct cable_profile *p, const struct cf_obs *o, unsigned reported,
 		 char *why, size_t len);
 
-/* Every observation explained; why names the first that is not. */
+/* Every observation explained; why names the first that is not. A profile
+ * reading lines the port cannot report still fits (the UPS may be that one,
+ * and its shutdown signal counts); it is just not usable on this port. */
 bool cf_fits(const struct cable_profile *p, const struct cf_obs *obs, size_t n,
 	     unsigned reported, char *why, size_t len);
+
+/* The driver can use p on a port that reports these lines (it refuses a
+ * profile reading a line the port cannot report, port_check_profile). */
+bool cf_usable(const struct cable_profile *p, unsigned reported, char *why, size_t len);
 
 /* The profile was exercised: its cable was powered on mains and on battery
  * (or low), and its OL line read both ways. A fit that was never exercised
@@ -70,7 +76,8 @@ bool cf_exercised(const struct cable_profile *p, const struct cf_obs *obs, size_
 unsigned cf_unexplained(const struct cable_profile *p, const struct cf_obs *obs, size_t n,
 			unsigned reported);
 
-/* Bit t set for each upstype t that fits (resp. fits and was exercised). */
+/* Bit t set for each upstype t that fits (resp. fits, was exercised and is
+ * usable on the port: an answer). */
 uint32_t cf_fitting_types(const struct cf_obs *obs, size_t n, unsigned reported);
 uint32_t cf_confirmed_types(const struct cf_obs *obs, size_t n, unsigned reported);
 

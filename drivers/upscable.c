@@ -991,6 +991,23 @@ static void conf_section(const struct wizard *w, const struct cf_result *r, char
 			 cp, ol, lb, sd, extra);
 }
 
+/* Fits the port cannot serve (cdc-acm has no CTS): say so, and why. */
+static void note_unusable(const struct wizard *w, const struct cf_result *r)
+{
+	uint32_t m = 0;
+	char txt[96], why[80] = "";
+	int t;
+
+	for (t = 0; t < CABLE_NTYPES; t++)
+		if ((r->possible & (1u << t)) &&
+		    !cf_usable(cable_profile_get(t), w->reported, why, sizeof(why)))
+			m |= 1u << t;
+	if (m)
+		printf("The lines also fit upstype %s, which this port cannot serve: each %s. "
+		       "Use a port or adapter that reports every line.\n",
+		       cf_types_text(m, txt, sizeof(txt)), why);
+}
+
 static void print_result(struct wizard *w, const struct cf_result *r)
 {
 	const struct cable_profile *p = result_profile(r);
@@ -1038,6 +1055,7 @@ static void print_result(struct wizard *w, const struct cf_result *r)
 		return;
 	}
 	printf("\n");
+	note_unusable(w, r);
 	if (r->kind == CF_RES_UNDECIDED) {
 		printf("Result: undecided; upstypes not excluded: %s\n",
 		       cf_types_text(r->possible, txt, sizeof(txt)));

@@ -124,15 +124,31 @@ END_TEST
 
 START_TEST(test_unreported)
 {
-	/* type 5 cable on a port without CTS: mains and battery read alike
-	 * (only DCD), so nothing is exercised: OL is on CTS */
+	/* a port that cannot read CTS (cdc-acm): no profile that reads CTS is
+	 * an answer (the driver would refuse it there) */
 	const struct fit_row *r = &fit_rows[sizeof(fit_rows) / sizeof(fit_rows[0]) - 1];
 	uint32_t f = cf_fitting_types(r->obs, r->n, r->reported);
+	struct cf_override ov;
+	char why[128];
 
+	/* they still fit (the UPS may be one: its shutdown signal counts) */
 	ck_assert(f & T(5));
-	ck_assert(!(cf_confirmed_types(r->obs, r->n, r->reported) & T(5)));
+	ck_assert_uint_eq(cf_confirmed_types(r->obs, r->n, r->reported) & T(5), 0);
+	ck_assert(!cf_usable(cable_profile_get(5), r->reported, why, sizeof(why)));
+	ck_assert_str_eq(why, "reads CTS, which this port cannot report");
+	ck_assert(cf_usable(cable_profile_get(1), r->reported, NULL, 0));
 	/* with all lines reported the same readings contradict type 5 on mains */
 	ck_assert(!(cf_fitting_types(r->obs, r->n, ALLIN) & T(5)));
+	/* the override found reads only reported lines */
+	{
+		const struct cf_obs obs[] = {
+			{ CF_MAINS, DTR, DSR }, { CF_BATTERY, DTR, 0 }, { CF_LOW, DTR, DCD },
+		};
+
+		ck_assert(cf_find_override(obs, 3, r->reported, &ov));
+		ck_assert_uint_eq((ov.prof.ol.line | ov.prof.lb.line | ov.prof.rb.line |
+				   ov.prof.bypass.line) & CTS, 0);
+	}
 }
 END_TEST
 

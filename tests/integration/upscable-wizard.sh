@@ -25,6 +25,7 @@
 # person agrees (and then answers the confirmation with CONFIRM).
 
 set -u
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 is_ours || skip_all "upscable is genericups' own"
@@ -47,6 +48,7 @@ ov2|0 CP=DTR OL=DSR LB=-RNG SD=RTS|||y|y|n|cp210x|*"}
 SOCK="$T/tmux.sock"
 tmx() { tmux -S "$SOCK" "$@"; }
 stop_tmux() { tmx kill-server 2>/dev/null; }
+# shellcheck disable=SC2154 # _rc is set by the trap itself
 trap '_rc=$?; stop_tmux; (exit $_rc); _itest_cleanup' EXIT
 
 # ups STATE: what the person does to the UPS (the simulated cable's state)
@@ -118,6 +120,7 @@ person()
 			[ -n "$ans" ] && tmx send-keys -t wiz -l "$ans"
 			tmx send-keys -t wiz Enter
 			# wait for the wizard to take it (the cursor leaves the prompt)
+			# shellcheck disable=SC2016 # expanded by the inner bash
 			wait_for 10 bash -c '[ "$(tmux -S "$1" capture-pane -p -t wiz | md5sum)" != "$2" ]' \
 				_ "$SOCK" "$before"
 		fi
