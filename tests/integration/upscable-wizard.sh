@@ -43,7 +43,8 @@ CASES=${WIZARD_CASES:-"5|5|Tripp-Lite||y|y|y|ftdi|5
 2|2|APC|940-0020|n|n|n|ch341|2
 no|5|||n|n|n|ftdi|-
 ov|1 OL=-DSR LB=CTS|||y|y|n|ftdi|1:OL=-DSR,LB=CTS
-ov2|0 CP=DTR OL=DSR LB=-RNG SD=RTS|||y|y|n|cp210x|*"}
+ov2|0 CP=DTR OL=DSR LB=-RNG SD=RTS|||y|y|n|cp210x|*
+ov3|0 CP=DTR+RTS OL=-DCD LB=-DSR SD=DTR|||y|y|n|cdc-acm|*"}
 
 SOCK="$T/tmux.sock"
 tmx() { tmux -S "$SOCK" "$@"; }
