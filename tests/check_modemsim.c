@@ -1409,6 +1409,117 @@ START_TEST(test_chip_with_flags)
 }
 END_TEST
 
+/* ---- simulated cables (MODEMSIM_CABLE) ------------------------------- */
+
+/* The lines of a cable follow its profile, the UPS state and the outputs;
+ * the program's shutdown signals are logged. Values from genericups(8):
+ * type 5 CP=DTR OL=CTS LB=-DCD SD=DTR+RTS; 4 CP=RTS SD=0 (drop all);
+ * 11 CP=DTR OL=-CTS LB=-DCD SD=ST (BREAK). */
+static const struct {
+	const char *cable, *state;
+	const char *ops[6];
+	const char *want;	/* the probe's output */
+	const char *event;	/* a log event, and how often it appears */
+	int count;
+} cable_cases[] = {
+	{ "5", "UPS=mains", { "set:0x000", "get", "set:0x002", "get" },
+	  "open ok\nset ok\nget 0x000\nset ok\nget 0x062\n", "SHUTDOWN lines 0x006 ups=mains", 0 },
+	{ "5", "UPS=battery", { "set:0x002", "get" }, "open ok\nset ok\nget 0x042\n",
+	  "SHUTDOWN lines 0x006 ups=battery", 0 },
+	{ "5", "UPS=low", { "set:0x002", "get" }, "open ok\nset ok\nget 0x002\n", "x", 0 },
+	{ "5", "UPS=pulled", { "set:0x002", "get" }, "open ok\nset ok\nget 0x002\n", "x", 0 },
+	/* an extra raised line does not unpower the cable; no UPS= is mains */
+	{ "5", "SEQ=1", { "set:0x006", "get" }, "open ok\nset ok\nget 0x066\n",
+	  "SHUTDOWN lines 0x006 ups=mains", 1 },
+	/* on battery the UPS obeys and goes dark */
+	{ "5", "UPS=battery", { "set:0x002", "set:0x006", "get" },
+	  "open ok\nset ok\nset ok\nget 0x006\n", "SHUTDOWN lines 0x006 ups=battery", 1 },
+	/* open(2) raised DTR+RTS: not the program's signal; dropping them is
+	 * not type 4's either until the program raised its CP */
+	{ "4", "UPS=mains", { "get", "set:0x000", "get" },
+	  "open ok\nget 0x066\nset ok\nget 0x000\n", "SHUTDOWN lines dropped ups=mains", 0 },
+	{ "4", "UPS=mains", { "set:0x004", "get", "set:0x000" },
+	  "open ok\nset ok\nget 0x064\nset ok\n", "SHUTDOWN lines dropped ups=mains", 1 },
+	{ "11", "UPS=mains", { "set:0x002", "get", "break" },
+	  "open ok\nset ok\nget 0x042\nbreak ok\n", "SHUTDOWN break ups=mains", 1 },
+	/* overrides on a type: OL=-DSR LB=CTS on type 1's CP=DTR */
+	{ "1 OL=-DSR LB=CTS", "UPS=low", { "set:0x002", "get" }, "open ok\nset ok\nget 0x122\n",
+	  "x", 0 },
+	{ "1 OL=-DSR LB=CTS", "UPS=mains", { "set:0x004", "get" }, "open ok\nset ok\nget 0x004\n",
+	  "SHUTDOWN lines 0x004 ups=mains", 1 },
+	/* the cable's inputs change with the outputs, counted as the chip does:
+	 * up at open (DTR+RTS), down, up, down */
+	{ "5", "UPS=mains", { "set:0x000", "set:0x002", "set:0x000", "icount" },
+	  "open ok\nset ok\nset ok\nset ok\nicount cts=4 dsr=0 rng=0 dcd=4\n", "x", 0 },
+	{ "5 XX=1", "UPS=mains", { "get" }, "open err EINVAL\nget err EBADF\n", "x", 0 },
+};
+
+START_TEST(test_cable)
+{
+	struct fixture fx;
+	const char *ops[8] = { "open" };
+	char out[OUT_MAX], env[300];
+	int n = 1;
+
+	fixture_init(&fx);
+	set_state(&fx, cable_cases[_i].state);
+	for (int k = 0; k < 6 && cable_cases[_i].ops[k]; k++)
+		ops[n++] = cable_cases[_i].ops[k];
+	ops[n] = NULL;
+	snprintf(env, sizeof(env), "MODEMSIM_CABLE=%s", cable_cases[_i].cable);
+	probe_run(&fx, OPS(env, "MODEMSIM_FAST_BREAK=1"), ops, out, sizeof(out));
+	ck_assert_str_eq(out, cable_cases[_i].want);
+	ck_assert_int_eq(log_count(&fx, cable_cases[_i].event), cable_cases[_i].count);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* A signal held when the mains goes is obeyed: the UPS reads a level. */
+START_TEST(test_cable_held)
+{
+	struct fixture fx;
+	struct running r;
+	char out[OUT_MAX], go[160];
+
+	fixture_init(&fx);
+	set_state(&fx, "UPS=mains");
+	probe_start(&r, &fx, OPS("MODEMSIM_CABLE=5"),
+		    OPS("open", "set:0x006", "get", "mark:raised", "waitfor:go", "get"));
+	probe_expect_line(&r, "raised");
+	set_state(&fx, "UPS=battery");
+	snprintf(go, sizeof(go), "%s/go", fx.dir);
+	write_file(go, "");
+	probe_finish(&r, out, sizeof(out));
+	ck_assert_str_eq(out, "open ok\nset ok\nget 0x066\nraised\nwaitfor ok\nget 0x006\n");
+	ck_assert_int_eq(log_count(&fx, "SHUTDOWN lines 0x006 ups=mains"), 1);
+	ck_assert_int_eq(log_count(&fx, "SHUTDOWN held 0x006 ups=battery"), 1);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* A dark UPS comes back when the mains does. */
+START_TEST(test_cable_back_on)
+{
+	struct fixture fx;
+	struct running r;
+	char out[OUT_MAX], go[160];
+
+	fixture_init(&fx);
+	set_state(&fx, "UPS=battery");
+	snprintf(go, sizeof(go), "waitfor:go");
+	probe_start(&r, &fx, OPS("MODEMSIM_CABLE=5"),
+		    OPS("open", "set:0x006", "set:0x002", "get", "mark:dark", go, "get"));
+	probe_expect_line(&r, "dark");
+	set_state(&fx, "UPS=mains");
+	snprintf(go, sizeof(go), "%s/go", fx.dir);
+	write_file(go, "");
+	probe_finish(&r, out, sizeof(out));
+	ck_assert_str_eq(out, "open ok\nset ok\nset ok\nget 0x002\ndark\nwaitfor ok\nget 0x062\n");
+	ck_assert_int_eq(log_count(&fx, "CABLE UPS on again"), 1);
+	fixture_done(&fx);
+}
+END_TEST
+
 static Suite *modemsim_suite(void)
 {
 	Suite *s = suite_create("modemsim");
@@ -1471,6 +1582,10 @@ static Suite *modemsim_suite(void)
 	tcase_add_loop_test(chips, test_waiterr, 0,
 			    (int)(sizeof(waiterr_cases) / sizeof(waiterr_cases[0])));
 	tcase_add_test(chips, test_chip_with_flags);
+	tcase_add_loop_test(chips, test_cable, 0,
+			    (int)(sizeof(cable_cases) / sizeof(cable_cases[0])));
+	tcase_add_test(chips, test_cable_back_on);
+	tcase_add_test(chips, test_cable_held);
 	suite_add_tcase(s, chips);
 	return s;
 }

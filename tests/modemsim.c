@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cable_profile.h"
 #include "modemsim.h"
 
 #define MS_MAX_FDS	4096
@@ -123,6 +124,7 @@ struct ms_lines {
 	int err;		/* ERR=: errno for every modem ioctl, 0 none */
 	int wait_err;		/* WAITERR=: errno for TIOCMIWAIT only, 0 none */
 	int gone;		/* GONE=1 */
+	int ups;		/* UPS=: the simulated cable's UPS state, -1 unset */
 };
 
 struct ms_sim {
@@ -338,6 +340,13 @@ static void ms_atfork_child(void)
 	pthread_mutexattr_destroy(&attr);
 }
 
+/* the simulated cable (see its block below) */
+static int ms_cable_state(const char *word);
+static void ms_cable_read(struct ms_lines *l);
+static void ms_cable_outputs(int by_program, unsigned before);
+static void ms_cable_init(void);
+enum { MS_UPS_MAINS, MS_UPS_BATTERY, MS_UPS_LOW, MS_UPS_PULLED };
+
 static void ms_init(void)
 {
 	const char *v;
@@ -383,6 +392,7 @@ static void ms_init(void)
 		snprintf(sim.bad_chip_name, sizeof(sim.bad_chip_name), "%s", v);
 		sim.chip = &ms_chips[0];
 	}
+	ms_cable_init();
 }
 
 static void ms_ensure_init(void)
@@ -524,13 +534,15 @@ static void ms_parse_word(char *word, struct ms_lines *l)
 		l->gone = atoi(eq + 1) != 0;
 	} else if (strcasecmp(word, "PULSE") == 0) {
 		l->pulses |= ms_pulse_list(eq + 1);
+	} else if (strcasecmp(word, "UPS") == 0) {
+		l->ups = ms_cable_state(eq + 1);
 	}
 }
 
 /* Parse the state text (modified in place). */
 static struct ms_lines ms_parse_state(char *text)
 {
-	struct ms_lines l = { 0, 0, 0, 0, 0 };
+	struct ms_lines l = { 0, 0, 0, 0, 0, -1 };
 	char *p = text, *word;
 	size_t len;
 
@@ -637,6 +649,7 @@ static void ms_refresh(void)
 	memcpy(work, buf, len);
 	work[len] = '\0';
 	l = ms_parse_state(work);
+	ms_cable_read(&l);
 	if (l.gone && !sim.lines.gone)
 		sim.gone_count++;	/* like an unplugged adapter: open fds never work again */
 	if (sim.have_content)
@@ -647,6 +660,202 @@ static void ms_refresh(void)
 	sim.have_content = 1;
 out:
 	errno = saved;
+}
+
+/* ---- simulated cables (MODEMSIM_CABLE) ------------------------------ */
+/*
+ * A cable of one upstype (or overrides on one) between the port and a UPS
+ * whose state the state file gives as UPS=mains|battery|low|pulled. The
+ * input lines follow the profile table read as wiring (drivers/cablefit.h
+ * says the same for the wizard): powered (every CP line raised, by the
+ * program or by the open), the lines say what OL, LB, RB and BYPASS mean
+ * for the state; unpowered or pulled, every line is clear. A write of the
+ * program that is the cable's shutdown signal (the exact SD mask, a BREAK
+ * for SD=ST, every line dropped after CP for SD=0) is logged as SHUTDOWN;
+ * on battery the UPS obeys it and goes dark (every line clear) until the
+ * state file says mains again; a signal still held when the UPS goes on
+ * battery is obeyed too (a level input). Lines raised by open(2) are the
+ * kernel's, not a signal: every program, the driver too, opens that way.
+ */
+
+static struct {
+	int on, bad;
+	char spec[256];
+	struct cable_profile prof;
+	unsigned prog_outputs;	/* the outputs as the program last wrote them */
+	int off;		/* the UPS obeyed a shutdown on battery */
+	int ups;		/* the state last read */
+} ms_cable = { .ups = MS_UPS_MAINS };
+
+static const char *const ms_ups_names[] = { "mains", "battery", "low", "pulled" };
+
+static int ms_cable_state(const char *word)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (strcasecmp(word, ms_ups_names[i]) == 0)
+			return i;
+	return MS_UPS_MAINS;
+}
+
+static int ms_cable_word(char *w, char *err, size_t errlen)
+{
+	char *eq = strchr(w, '=');
+	int type, mask;
+
+	if (!eq)
+		return cable_parse_upstype(w, &type, err, errlen) < 0 ? -1 :
+		       (ms_cable.prof = *cable_profile_get(type), 0);
+	*eq++ = '\0';
+	if (strcmp(w, "CP") == 0 || strcmp(w, "SD") == 0) {
+		if (cable_parse_output(w, eq, &mask, err, errlen) < 0)
+			return -1;
+		*(w[0] == 'C' ? &ms_cable.prof.cp : &ms_cable.prof.sd) = mask;
+		return 0;
+	}
+	if (strcmp(w, "OL") == 0)
+		return cable_parse_input(w, eq, &ms_cable.prof.ol, err, errlen);
+	if (strcmp(w, "LB") == 0)
+		return cable_parse_input(w, eq, &ms_cable.prof.lb, err, errlen);
+	if (strcmp(w, "RB") == 0)
+		return cable_parse_input(w, eq, &ms_cable.prof.rb, err, errlen);
+	if (strcmp(w, "BYPASS") == 0)
+		return cable_parse_input(w, eq, &ms_cable.prof.bypass, err, errlen);
+	snprintf(err, errlen, "unknown word '%s'", w);
+	return -1;
+}
+
+/* MODEMSIM_CABLE: "5", or "1 OL=-DSR LB=CTS", or "0 CP=DTR OL=... SD=RTS". */
+static void ms_cable_init(void)
+{
+	char work[256], err[200], *w, *save = NULL;
+
+	if (!ms_env_copy(MODEMSIM_ENV_CABLE, ms_cable.spec, sizeof(ms_cable.spec)) ||
+	    !ms_cable.spec[0])
+		return;
+	ms_cable.on = 1;
+	ms_cable.prof = *cable_profile_get(0);
+	snprintf(work, sizeof(work), "%s", ms_cable.spec);
+	for (w = strtok_r(work, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (ms_cable_word(w, err, sizeof(err)) < 0) {
+			fprintf(stderr, "modemsim: %s='%s': %s: every open of the port fails\n",
+				MODEMSIM_ENV_CABLE, ms_cable.spec, err);
+			ms_cable.bad = 1;
+			return;
+		}
+	}
+}
+
+static int ms_cable_bad(const char *path)
+{
+	if (ms_cable.bad)
+		fprintf(stderr, "modemsim: %s is not a cable: open %s fails\n",
+			MODEMSIM_ENV_CABLE, path);
+	return ms_cable.bad;
+}
+
+/* Make condition c read as want (true or false) on its lines. */
+static void ms_cable_drive(const struct line_cond *c, int want, unsigned *bits)
+{
+	unsigned v = c->val;
+
+	if (!c->line)
+		return;
+	if (!want)
+		v ^= c->line & -c->line;	/* one line off its value breaks the AND */
+	*bits = (*bits & ~c->line) | (v & c->line);
+}
+
+static unsigned ms_cable_lines(void)
+{
+	unsigned cp = (unsigned)ms_cable.prof.cp & MS_OUTPUTS, bits = 0;
+	int st = ms_cable.ups;
+
+	if (st == MS_UPS_PULLED || ms_cable.off || (sim.outputs & cp) != cp)
+		return 0;
+	ms_cable_drive(&ms_cable.prof.ol, st == MS_UPS_MAINS, &bits);
+	ms_cable_drive(&ms_cable.prof.lb, st == MS_UPS_LOW, &bits);
+	ms_cable_drive(&ms_cable.prof.rb, 0, &bits);
+	ms_cable_drive(&ms_cable.prof.bypass, 0, &bits);
+	return bits & MS_INPUTS;
+}
+
+static void ms_cable_signal(const char *how)
+{
+	ms_log("SHUTDOWN %s ups=%s", how, ms_ups_names[ms_cable.ups]);
+	if (ms_cable.ups == MS_UPS_BATTERY || ms_cable.ups == MS_UPS_LOW)
+		ms_cable.off = 1;
+}
+
+/* The state file was read (lock held): the cable decides the inputs. */
+static void ms_cable_read(struct ms_lines *l)
+{
+	if (!ms_cable.on)
+		return;
+	int was = ms_cable.ups;
+
+	ms_cable.ups = l->ups < 0 ? MS_UPS_MAINS : l->ups;
+	if (ms_cable.ups == MS_UPS_MAINS && ms_cable.off) {
+		ms_cable.off = 0;	/* mains back: the UPS starts again */
+		ms_log("CABLE UPS on again");
+	}
+	/* a UPS that reads its shutdown input as a level obeys a signal still
+	 * held when it goes on battery */
+	if (was == MS_UPS_MAINS && (ms_cable.ups == MS_UPS_BATTERY || ms_cable.ups == MS_UPS_LOW) &&
+	    !ms_cable.off && cable_sd_kind(ms_cable.prof.sd) == CABLE_SD_LINES &&
+	    (sim.outputs & MS_OUTPUTS) == (unsigned)ms_cable.prof.sd) {
+		char how[32];
+
+		snprintf(how, sizeof(how), "held 0x%03x", sim.outputs & MS_OUTPUTS);
+		ms_cable_signal(how);
+	}
+	l->inputs = ms_cable_lines();
+}
+
+/* The outputs changed from before (lock held); by_program: a TIOCM* write. */
+static void ms_cable_outputs(int by_program, unsigned before)
+{
+	unsigned next = sim.outputs & MS_OUTPUTS, in;
+	unsigned cp = (unsigned)ms_cable.prof.cp & MS_OUTPUTS;
+	char how[32];
+
+	if (!ms_cable.on)
+		return;
+	if (by_program) {
+		switch (cable_sd_kind(ms_cable.prof.sd)) {
+		case CABLE_SD_LINES:
+			if (next == (unsigned)ms_cable.prof.sd &&
+			    ms_cable.prog_outputs != (unsigned)ms_cable.prof.sd) {
+				snprintf(how, sizeof(how), "lines 0x%03x", next);
+				ms_cable_signal(how);
+			}
+			break;
+		case CABLE_SD_DROP_ALL:
+			if (next == 0 && cp && (ms_cable.prog_outputs & cp) == cp)
+				ms_cable_signal("lines dropped");
+			break;
+		default:
+			break;
+		}
+		ms_cable.prog_outputs = next;
+	}
+	(void)before;
+	in = ms_cable_lines();
+	if (in != sim.lines.inputs) {
+		if (sim.have_content)
+			ms_count_change(sim.lines.inputs, in, 0);
+		sim.lines.inputs = in;
+	}
+}
+
+/* A BREAK began (lock held). */
+static void ms_cable_break(void)
+{
+	if (ms_cable.on && cable_sd_kind(ms_cable.prof.sd) == CABLE_SD_BREAK) {
+		ms_cable_signal("break");
+		ms_cable_outputs(0, sim.outputs);	/* a dark UPS clears the lines */
+	}
 }
 
 /* errno a modem ioctl fails with now, or 0 (lock held, refreshed). */
@@ -797,6 +1006,10 @@ static int ms_open_port(const char *path, int flags)
 	int slot, master, fd, e;
 
 	pthread_mutex_lock(&sim.lock);
+	if (ms_cable_bad(path)) {
+		e = EINVAL;
+		goto fail;
+	}
 	if (sim.bad_chip) {
 		fprintf(stderr, "modemsim: %s=%s names no chip (ftdi 8250 pl2303 ch341 "
 			"cp210x cdc-acm unknown): open %s fails\n", MODEMSIM_ENV_CHIP,
@@ -839,7 +1052,12 @@ static int ms_open_port(const char *path, int flags)
 		sim.chip_logged = getpid();
 		ms_log("CHIP %s", sim.chip->name);
 	}
-	sim.outputs |= sim.open_lines;	/* the tty layer raises them on open */
+	{
+		unsigned before = sim.outputs;
+
+		sim.outputs |= sim.open_lines;	/* the tty layer raises them on open */
+		ms_cable_outputs(0, before);
+	}
 	ms_write_outputs();
 	pthread_mutex_unlock(&sim.lock);
 	return fd;
@@ -1115,8 +1333,11 @@ static int ms_modem_write(unsigned long req, const int *bits)
 	unsigned v = (unsigned)*bits;
 	const char *name;
 
+	unsigned before;
+
 	if (ms_begin() < 0)
 		return -1;
+	before = sim.outputs;
 	if (req == TIOCMSET) {
 		name = "TIOCMSET";
 		sim.outputs = v & MS_OUTPUTS;
@@ -1128,6 +1349,7 @@ static int ms_modem_write(unsigned long req, const int *bits)
 		sim.outputs &= ~v & MS_OUTPUTS;
 	}
 	ms_log("%s 0x%03x", name, v);
+	ms_cable_outputs(1, before);
 	ms_write_outputs();
 	return ms_end(0);
 }
@@ -1309,6 +1531,7 @@ static int ms_break(const char *event, long arg, long ms)
 		return -1;
 	ms_log("%s %ld", event, arg);
 	sim.in_break = 1;
+	ms_cable_break();
 	ms_write_outputs();
 	ms_end(0);
 	if (!sim.fast_break && ms > 0 &&
@@ -1326,6 +1549,8 @@ static int ms_break_level(unsigned long req)
 		return -1;
 	sim.in_break = req == TIOCSBRK;
 	ms_log("%s", req == TIOCSBRK ? "TIOCSBRK" : "TIOCCBRK");
+	if (sim.in_break)
+		ms_cable_break();
 	ms_write_outputs();
 	return ms_end(0);
 }

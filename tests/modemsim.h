@@ -35,6 +35,11 @@
  *                        pl2303, ch341, cp210x, cdc-acm, unknown. Any other
  *                        value: a message on stderr and every open of the
  *                        port fails with EINVAL.
+ *   MODEMSIM_CABLE       a simulated cable and UPS instead of fixed lines
+ *                        (below): an upstype, then overrides, as
+ *                        "5", "1 OL=-DSR LB=CTS" or "0 CP=DTR OL=-DSR
+ *                        LB=CTS SD=RTS". A bad value: a message on stderr
+ *                        and every open of the port fails with EINVAL.
  *
  * State file (MODEMSIM_STATE), whitespace-separated NAME=VALUE words, read
  * again on every modem ioctl; replace it atomically (write + rename) or
@@ -62,6 +67,10 @@
  *                             Applied once per distinct file content, so
  *                             add SEQ=n to make a repeated pulse distinct.
  *   SEQ=n                     ignored (makes contents distinct).
+ *   UPS=mains                 with MODEMSIM_CABLE: the UPS's state, mains
+ *                             (the default), battery, low (on battery,
+ *                             low battery) or pulled (the cable pulled
+ *                             from the UPS); CTS= etc. are then ignored.
  *   # ...                     comment to the end of the line.
  * A level change seen between two reads is one edge on that line; the chip
  * decides which edges count on its TIOCGICOUNT counter (below); with ftdi
@@ -177,6 +186,29 @@
  *   unknown  ../../../bus/platform/drivers/mystery_uart
  * so the driver's name is the basename. Every other path goes to libc.
  *
+ * Simulated cables (MODEMSIM_CABLE): the input lines follow the cable's
+ * profile (drivers/cable_profile.c) read as wiring, as drivers/cablefit.h
+ * models it for the cable wizard. The cable is powered while every line of
+ * its CP is raised (extra lines do not unpower it; the lines open(2)
+ * raises count); powered, its lines read what OL, LB, RB and BYPASS say for
+ * the UPS state (mains: on line, not low; battery: on battery; low: on
+ * battery, low battery; RB and BYPASS never), lines it does not read stay
+ * clear; unpowered or pulled, every input is clear. A change of the
+ * outputs changes the inputs at once, counted as the chip counts edges.
+ * A TIOCMSET/TIOCMBIS/TIOCMBIC of the program that makes the outputs its
+ * exact SD mask (from another mask), a BREAK for SD=ST, or every line
+ * dropped after its CP lines were written (SD=0) is its shutdown signal:
+ * logged as SHUTDOWN <how> ups=<state>. On battery or low the UPS obeys:
+ * every line reads clear until the state file says mains again (logged
+ * as CABLE UPS on again). It reads its shutdown input as a level: a signal
+ * still held (outputs equal to the exact SD mask) when the state goes from
+ * mains to battery or low is obeyed too. The lines open(2) raises are never
+ * a signal by themselves.
+ *   SHUTDOWN lines 0x004 ups=mains   an exact mask
+ *   SHUTDOWN lines dropped ups=battery   SD=0
+ *   SHUTDOWN break ups=low          SD=ST
+ *   SHUTDOWN held 0x006 ups=battery   held through the unplug
+ *
  * flock(2) on a fake fd locks MODEMSIM_STATE with ".lock" appended instead
  * (one lock per open of the port), so that two processes opening the port
  * conflict as they would on one device; every open makes its own pty.
@@ -200,6 +232,7 @@
 #define MODEMSIM_ENV_OPEN_LINES	"MODEMSIM_OPEN_LINES"
 #define MODEMSIM_ENV_NO_SHARED_LOCK	"MODEMSIM_NO_SHARED_LOCK"
 #define MODEMSIM_ENV_CHIP	"MODEMSIM_CHIP"
+#define MODEMSIM_ENV_CABLE	"MODEMSIM_CABLE"
 
 #define MODEMSIM_OUT_SUFFIX	".out"
 #define MODEMSIM_LOCK_SUFFIX	".lock"
