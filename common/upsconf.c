@@ -199,8 +199,8 @@ static int upsconf_setting(struct upsconf_ctx *ctx, const struct tokenizer *tok)
 				    "expected '=' after '%s', found '%s'", key, tok->words[1]);
 	if (tok->nwords > 3)
 		return upsconf_fail(ctx, tok->line,
-				    "extra words after value of '%s' (quote values with spaces)",
-				    key);
+				    "extra words after value of '%s' (quote values with spaces "
+				    "or '=')", key);
 	return upsconf_add_entry(ctx, tok->line, key, tok->words[2]);
 }
 

@@ -596,7 +596,8 @@ static int list_usb_adapters(const struct driver *d)
 		printf("# no USB serial adapter present\n");
 	for (i = 0; i < n; i++) {
 		usbport_describe(&list[i], desc, sizeof(desc));
-		printf("port = %s\n\t# %s\n", list[i].port, desc);
+		/* quoted: outside quotes each '=' is a word of its own in ups.conf */
+		printf("port = \"%s\"\n\t# %s\n", list[i].port, desc);
 	}
 	usbport_list_free(list);
 	return EXIT_SUCCESS;

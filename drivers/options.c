@@ -16,6 +16,7 @@
 #include <sys/un.h>
 
 #include "options.h"
+#include "usbport.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0.1.0"
@@ -557,6 +558,16 @@ static int take_core(struct driver_config *cfg, struct build *b, const struct se
 		b->driver = s->value;
 		b->driver_set = *s;
 	} else if (!strcasecmp(k->name, "port")) {
+		struct usbport_id id;
+		char uerr[400];
+
+		/* here, not at the open: a reload with a malformed identity is
+		 * a configuration error, not a port change that needs a restart */
+		if (usbport_is_usb(s->value) &&
+		    usbport_parse(s->value, &id, uerr, sizeof(uerr)) < 0) {
+			snprintf(err, errlen, "%s: %s", s->origin, uerr);
+			return -1;
+		}
 		cfg->port = s->value;
 	} else if (!strcasecmp(k->name, "nolock")) {
 		cfg->nolock = true;

@@ -142,7 +142,7 @@ static const struct bad_case bad_cases[] = {
 	  "ups.conf:1: no value for 'port' (write port = \"\" for an empty value)" },
 	{ "\n\nport is here\n", "ups.conf:3: expected '=' after 'port', found 'is'" },
 	{ "[u]\n\n\n\n# c\nport = x\ndesc = My UPS\n",
-	  "ups.conf:7: extra words after value of 'desc' (quote values with spaces)" },
+	  "ups.conf:7: extra words after value of 'desc' (quote values with spaces or '=')" },
 	{ "= x\n", "ups.conf:1: '=' without a name before it" },
 	{ "=\n", "ups.conf:1: '=' without a name before it" },
 	{ "= = x\n", "ups.conf:1: '=' without a name before it" },
@@ -156,7 +156,7 @@ static const struct bad_case bad_cases[] = {
 	{ "[a] x\n", "ups.conf:1: extra words after section header '[a]': 'x'" },
 	{ "a = b\\\nc\nport x\n", "ups.conf:3: missing '=' between 'port' and 'x'" },
 	{ "a = b\r\n\r\nport\tx\r\n", "ups.conf:3: missing '=' between 'port' and 'x'" },
-	{ "[u]\nport = x y", "ups.conf:2: extra words after value of 'port' (quote values with spaces)" },
+	{ "[u]\nport = x y", "ups.conf:2: extra words after value of 'port' (quote values with spaces or '=')" },
 };
 
 START_TEST(test_bad)
@@ -449,6 +449,34 @@ START_TEST(test_config_failure_frees)
 }
 END_TEST
 
+/* A usb: identity is checked when the configuration is built, so that a
+ * reload with a malformed one is a configuration error naming the line
+ * (the driver keeps running) rather than a port change that makes
+ * reload-or-exit exit into a start that fails. */
+START_TEST(test_config_bad_usb_port)
+{
+	static const char text[] =
+		"[u]\n"
+		"upstype = 4\n"
+		"port = \"usb:0403:60zz,if=1\"\n";
+	struct options opt = { .upsname = "u", .use_conf = true };
+	struct driver_config cfg;
+	struct upsconf conf;
+	char err[512] = "";
+
+	parse_text(&conf, text);
+	ck_assert_int_eq(config_build(&cfg, &opt, &conf, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "ups.conf:3: port 'usb:0403:60zz,if=1': expected usb:VID:PID"),
+		      "%s", err);
+	upsconf_free(&conf);
+	parse_text(&conf, "[u]\nupstype = 4\nport = \"usb:1a86:7523,path=1-4.1,if=0\"\n");
+	ck_assert_msg(config_build(&cfg, &opt, &conf, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(cfg.port, "usb:1a86:7523,path=1-4.1,if=0");
+	config_free(&cfg);
+	upsconf_free(&conf);
+}
+END_TEST
+
 START_TEST(test_config_many_overrides_counted)
 {
 	size_t n = 40000, i, len = 0;
@@ -512,6 +540,7 @@ static Suite *upsconf_suite(void)
 
 	tc = tcase_create("config");
 	tcase_add_test(tc, test_config_repeated_keys);
+	tcase_add_test(tc, test_config_bad_usb_port);
 	tcase_add_loop_test(tc, test_config_failure_frees, 0, NELEM(failing_configs));
 	suite_add_tcase(s, tc);
 	return s;

@@ -99,9 +99,15 @@ fi
 # --- the listing -------------------------------------------------------------------
 list=$(usbenv timeout 10 "$GENERICUPS" -U 2>&1)
 is "$(grep -c '^port = ' <<<"$list")" 3 "-U lists the three adapters"
-contains "$list" "port = usb:0403:6001,serial=A10KZP45" "-U names the FTDI by its serial"
-contains "$list" "port = usb:1a86:7523,path=1-2" "-U names a CH340 without serial by its path"
-contains "$list" "port = usb:1a86:7523,path=1-4.1" "-U names the CH340 behind a hub by its path"
+contains "$list" 'port = "usb:0403:6001,serial=A10KZP45"' "-U names the FTDI by its serial"
+contains "$list" 'port = "usb:1a86:7523,path=1-2"' "-U names a CH340 without serial by its path"
+contains "$list" 'port = "usb:1a86:7523,path=1-4.1"' "-U names the CH340 behind a hub by its path"
+# the line -U prints goes into ups.conf as it is ('=' outside quotes is a word)
+printf '[paste]\n\tdriver = genericups\n\tupstype = 4\n\t%s\n' \
+	"$(grep -m 1 '^port = .*path=1-4.1' <<<"$list")" | write_ups_conf_raw
+out=$(usbenv timeout 10 "$GENERICUPS" -a paste -u root -d 0 2>&1 </dev/null)
+is "$?" 0 "the port line -U prints, pasted into ups.conf, starts the driver"
+contains "$out" "path=1-4.1 (ch341, USB Serial) at /dev/ttyUSB2" "the pasted line binds the adapter it was printed for"
 contains "$list" "1a86:7523 no serial number path=1-4.1 (ch341, USB Serial) at /dev/ttyUSB2" \
 	"-U shows identity, kernel driver and tty"
 
@@ -203,6 +209,15 @@ else
 	skip "strace: no usbfs node opened" "no working strace"
 fi
 start_usb_driver ft
+sed -i 's/port = "usb:0403:6001,serial=A10KZP45"/port = "usb:0403:60zz,serial=A10KZP45"/' \
+	"$NUT_CONFPATH/ups.conf"
+line=$(grep -n 'usb:0403:60zz' "$NUT_CONFPATH/ups.conf" | cut -d: -f1)
+kill -USR1 "$DRIVER_PID"	# reload-or-exit: a port change would exit
+wait_for 5 grep -q "keeping the running configuration" "$DRIVER_LOG"
+contains "$(cat "$DRIVER_LOG")" "ups.conf:$line: port 'usb:0403:60zz,serial=A10KZP45': expected usb:VID:PID" \
+	"ft: reload with a malformed identity: an error naming the line and value"
+ok "ft: reload-or-exit with a malformed identity keeps the driver running" kill -0 "$DRIVER_PID"
+sed -i 's/usb:0403:60zz/usb:0403:6001/' "$NUT_CONFPATH/ups.conf"
 is_upsc driver.port.node /dev/ttyUSB0 5 "ft: bound by serial to /dev/ttyUSB0" ft
 is_upsc driver.port.usb.serial A10KZP45 5 "ft: driver.port.usb.serial" ft
 is_upsc driver.port.usb.id 0403:6001 5 "ft: driver.port.usb.id" ft
