@@ -235,6 +235,14 @@ int lines_usb_resolve(struct driver *d, char *err, size_t errlen)
 		log_msg(&d->log, LOG_NOTICE, "port %s: adapter %s", d->cfg.port, desc);
 		if (!first)
 			d->usb_replugs++;
+		/* vid:pid alone fits any such adapter: the UPS may not be the same one */
+		if (!first && !d->usb_id.serial[0] && !d->usb_id.path[0] &&
+		    (strcmp(a.serial, d->usb_dev.serial) || (!a.serial[0] && strcmp(a.path, d->usb_dev.path))))
+			log_msg(&d->log, LOG_WARNING, "port %s: now bound to another adapter "
+				"(was path=%s%s%s, now path=%s%s%s): if this is not the same UPS, "
+				"name it with serial= or path=", d->cfg.port, d->usb_dev.path,
+				d->usb_dev.serial[0] ? " serial=" : "", d->usb_dev.serial, a.path,
+				a.serial[0] ? " serial=" : "", a.serial);
 	}
 	d->usb_dev = a;
 	usbport_watch_bind(d->usb_watch, &a);

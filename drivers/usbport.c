@@ -515,10 +515,14 @@ int usbport_resolve(const struct usbport_id *id, const char *port,
 			 "libusb-1.0 cannot be initialised");
 		return -1;
 	}
+	bool one_device = true;	/* every fit is a tty of the same adapter */
+
 	for (i = 0; i < n; i++) {
 		if (usbport_match(id, &list[i])) {
 			if (!hits++)
 				*found = list[i];
+			else if (strcmp(list[i].path, found->path))
+				one_device = false;
 		}
 	}
 	if (hits == 1) {
@@ -528,6 +532,9 @@ int usbport_resolve(const struct usbport_id *id, const char *port,
 	if (hits == 0)
 		snprintf(err, errlen, "port '%s': no USB serial adapter fits; adapters present",
 			 port);
+	else if (one_device)
+		snprintf(err, errlen, "port '%s': %zu interfaces of one adapter fit (add if= to "
+			 "pick one)", port, hits);
 	else
 		snprintf(err, errlen, "port '%s': %zu adapters fit (add serial= or path= to tell "
 			 "them apart)", port, hits);

@@ -254,6 +254,22 @@ contains "$log" "trying again every 500 ms" "no hotplug: looked for every 500 ms
 is "$(grep -c 'no USB serial adapter fits' <<<"$log")" 1 "no hotplug: the absence is said once"
 is "$(grep -c 'retrying port' <<<"$log")" 0 "no hotplug: no backoff"
 is "$(grep -c 'a fitting USB device arrived' <<<"$log")" 0 "no hotplug: no notification was used"
+stop_pid "$DRIVER_PID"
+unlike "$(cat "$T/driver-ft.log")" "another adapter" \
+	"ft: bound by serial, a move to another USB port is no warning"
+
+# --- vid:pid alone: another adapter of that kind is taken, and said loudly -------------
+write_ups_conf ch upstype=4 port=usb:1a86:7523,path=1-4.1 obconfirm=0 olconfirm=0 deadcable=off
+add_ups_section ft upstype=4 port=usb:0403:6001 obconfirm=0 olconfirm=0 deadcable=off
+LOG_SUFFIX=-loose start_usb_driver ft
+is_upsc driver.port.node /dev/ttyUSB7 10 "loose: usb:0403:6001 binds the only FTDI" ft
+bed remove ftdi
+is_upsc ups.status "Error: Data stale" 5 "loose: unplugged: stale" ft
+bed add ftdi2 0403 6001 B0TH3R 1-6 ttyUSB9 ftdi_sio FT232R USB UART
+is_upsc driver.port.node /dev/ttyUSB9 10 "loose: another FTDI arrives: bound (vid:pid fits)" ft
+contains "$(cat "$T/driver-ft-loose.log")" \
+	"now bound to another adapter (was path=1-5 serial=A10KZP45, now path=1-6 serial=B0TH3R)" \
+	"loose: a warning names both adapters"
 
 bed quit
 done_testing
