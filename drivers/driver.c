@@ -536,6 +536,7 @@ static int run_dump(struct driver *d)
 	if (lines_open(d, err, sizeof(err)) < 0)
 		log_fatal(&d->log, "%s", err);
 	publish_info(d);
+	lines_publish_port(d);
 	for (i = 0; i <= d->opt.dump_count; i++) {
 		rc = d->src.ops->get(&d->src, &bits);
 		if (rc == 0)

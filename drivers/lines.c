@@ -72,8 +72,9 @@ void lines_publish_port(struct driver *d)
 	port_events_text(c, events, sizeof(events));
 	if (d->cfg.pollonly)
 		snprintf(polled, sizeof(polled), "all (pollonly, every %d s)", d->cfg.pollinterval);
-	else
-		port_polled_text(c, needed, d->watch_fd >= 0, polled, sizeof(polled));
+	else	/* a dump (-d) starts no watcher: show what the running driver's does */
+		port_polled_text(c, needed, d->watch_fd >= 0 || (d->opt.dump_count >= 0 && c->miwait),
+				 polled, sizeof(polled));
 	publish_set(d, "driver.port.driver", c->driver[0] ? c->driver : "unknown");
 	publish_set(d, "driver.port.type", port_family_name(c->family));
 	publish_set(d, "driver.port.events", events);

@@ -26,6 +26,7 @@ out=$(run_driver -a myups -u root -d 1 2>&1 </dev/null)
 rc=$?
 is "$rc" 0 "good config: -d 1 exits 0"
 like "$out" 'ups\.status: OL' "good config: -d 1 prints ups.status: OL"
+like "$out" 'driver\.port\.events: ' "good config: -d 1 prints the driver.port variables"
 
 conf "[myups]\n\tdriver = genericups\n\tport = \"$PORT\"\n\tuptype = 5\n"
 expect_fail_config "unknown variable 'uptype' in ups.conf" uptype -a myups

@@ -108,6 +108,8 @@ printf '[paste]\n\tdriver = genericups\n\tupstype = 4\n\t%s\n' \
 out=$(usbenv timeout 10 "$GENERICUPS" -a paste -u root -d 0 2>&1 </dev/null)
 is "$?" 0 "the port line -U prints, pasted into ups.conf, starts the driver"
 contains "$out" "path=1-4.1 (ch341, USB Serial) at /dev/ttyUSB2" "the pasted line binds the adapter it was printed for"
+contains "$out" "driver.port.node: /dev/ttyUSB2" "-d shows driver.port.node"
+contains "$out" "driver.port.usb.path: 1-4.1" "-d shows driver.port.usb.path"
 contains "$list" "1a86:7523 no serial number path=1-4.1 (ch341, USB Serial) at /dev/ttyUSB2" \
 	"-U shows identity, kernel driver and tty"
 
