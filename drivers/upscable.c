@@ -70,6 +70,7 @@ struct wizard {
 	/* stdin, line by line, without stdio buffering (poll sees what is left) */
 	char in[512];
 	size_t inlen;
+	bool overlong;			/* dropping the rest of a line too long to be an answer */
 	FILE *rec;
 	bool quiet;			/* replaying: no remarks, only the result */
 	const char *prompt;		/* the question waiting for an answer, or NULL */
@@ -245,6 +246,17 @@ static void read_answer(struct wizard *w, char *ans, size_t len)
 		char *nl = memchr(w->in, '\n', w->inlen);
 		ssize_t n;
 
+		if (nl != NULL && w->overlong) {
+			/* the tail of an overlong line is no answer: a 'y' there
+			 * would confirm a shutdown signal nobody typed alone */
+			memmove(w->in, nl + 1, w->inlen - (size_t)(nl - w->in) - 1);
+			w->inlen -= (size_t)(nl - w->in) + 1;
+			w->overlong = false;
+			say("That line was too long to be an answer; please answer again.\n");
+			if (w->prompt != NULL)
+				say("%s > ", w->prompt);
+			continue;
+		}
 		if (nl != NULL) {
 			size_t k = (size_t)(nl - w->in), a = 0, b = k;
 
@@ -258,8 +270,10 @@ static void read_answer(struct wizard *w, char *ans, size_t len)
 			w->inlen -= k + 1;
 			return;
 		}
-		if (w->inlen == sizeof(w->in))
-			w->inlen = 0;	/* an overlong line: drop it */
+		if (w->inlen == sizeof(w->in)) {
+			w->inlen = 0;	/* an overlong line: drop it, up to its end */
+			w->overlong = true;
+		}
 		wait_input(w, -1, true);
 		n = read(0, w->in + w->inlen, sizeof(w->in) - w->inlen);
 		if (n < 0 && errno == EINTR)
@@ -1150,6 +1164,9 @@ static void replay(struct wizard *w)
 		lineno++;
 		if (nl)
 			*nl = '\0';
+		else if (!feof(f))
+			die("recording line %d: longer than %zu characters", lineno,
+			    sizeof(line) - 2);
 		if (lineno == 1) {
 			if (strcmp(line, RECORD_MAGIC))
 				die("%s: not an upscable recording (first line '%s')", w->cfg.replay,
@@ -1190,6 +1207,8 @@ static void replay(struct wizard *w)
 			die("recording line %d: unknown record '%.40s'", lineno, line);
 		}
 	}
+	if (lineno == 0)
+		die("%s: not an upscable recording (empty)", w->cfg.replay);
 	fclose(f);
 }
 

@@ -264,4 +264,24 @@ is "$(cat "$T/person-confused" 2>/dev/null)" "" "the person understood every que
 printf 'hello\n' >"$T/bad.rec"
 out=$("$UPSCABLE" -R "$T/bad.rec" 2>&1)
 like "$out" "bad.rec: not an upscable recording" "a bad recording is refused by name"
+: >"$T/empty.rec"
+out=$("$UPSCABLE" -R "$T/empty.rec" 2>&1)
+is "$?:$out" "1:upscable: $T/empty.rec: not an upscable recording (empty)" \
+	"an empty file is no recording (exit 1), not an undecided one"
+printf 'upscable-recording 1\nport /dev/ttyS0\nanswer brand %0600d\nobs mains DTR CTS\n' 0 >"$T/long.rec"
+out=$("$UPSCABLE" -R "$T/long.rec" 2>&1)
+like "$out" "recording line 3: longer than" \
+	"a recording line too long is refused, not read as two records"
+
+# An overlong answer (a paste gone wrong) is dropped whole: its tail is no
+# answer, so 512 characters + 'y' at the first warning (the wizard reads 512
+# at a time) raises nothing.
+sim_init long
+printf 'UPS=mains\n' >"$SIM_STATE"
+out=$({ printf '\n\n\n%0512dy\n' 0; } | LD_PRELOAD=$MODEMSIM_SO MODEMSIM_PORT=$SIM_PORT \
+	MODEMSIM_STATE=$SIM_STATE MODEMSIM_LOG=$SIM_LOG MODEMSIM_CABLE=12 MODEMSIM_CHIP=8250 \
+	timeout 30 "$UPSCABLE" -p "$SIM_PORT" -s 100 2>&1)
+contains "$out" "too long to be an answer" "an overlong answer is refused aloud"
+is "$(grep -cE 'TIOCM(SET|BIS) 0x00[2-7]' "$SIM_LOG")" 0 \
+	"the tail of an overlong answer confirms no line"
 done_testing
