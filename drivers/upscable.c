@@ -963,6 +963,17 @@ static void pulled_text(const struct cable_profile *p, char *buf, size_t len)
 			 "maps to %s: not a critical status, so a pulled cable goes unnoticed", reads);
 }
 
+/* Was the battery ever seen low? Without it the LB line is the base type's guess. */
+static bool low_seen(const struct wizard *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nobs; i++)
+		if (w->obs[i].state == CF_LOW)
+			return true;
+	return false;
+}
+
 static void conf_section(const struct wizard *w, const struct cf_result *r, char *buf,
 			 size_t len)
 {
@@ -993,8 +1004,18 @@ static void conf_section(const struct wizard *w, const struct cf_result *r, char
 			 "in the shutdown signal:\n\t# check it before relying on upsdrvctl shutdown\n",
 			 cf_types_text(r->equivalent, txt, sizeof(txt)));
 	}
-	used = (size_t)snprintf(buf, len, "[%s]\n\tdriver = genericups\n\tport = %s\n"
-				"\tupstype = %d\n", w->cfg.name, w->port_conf, r->type);
+	if (!low_seen(w)) {
+		size_t e = strlen(extra);
+
+		snprintf(extra + e, sizeof(extra) - e, "\t# LB NOT VERIFIED: the battery was never "
+			 "seen low; LB=%s is upstype %d's.\n\t# Run upscable through low battery "
+			 "before relying on this UPS to shut down\n", lb, r->type);
+	}
+	/* '=', blanks and '#' are words or comments outside quotes in ups.conf */
+	used = (size_t)snprintf(buf, len, "[%s]\n\tdriver = genericups\n\tport = %s%s%s\n"
+				"\tupstype = %d\n", w->cfg.name,
+				strpbrk(w->port_conf, "= \t#") ? "\"" : "", w->port_conf,
+				strpbrk(w->port_conf, "= \t#") ? "\"" : "", r->type);
 	for (line = strtok_r(ov, "\n", &save); line && used < len;
 	     line = strtok_r(NULL, "\n", &save))
 		used += (size_t)snprintf(buf + used, len - used, "\t%s\n", line);
@@ -1058,7 +1079,8 @@ static void print_result(struct wizard *w, const struct cf_result *r)
 		json_types(stdout, r->possible);
 		printf(",\"answers_ignored\":%s,\"port\":", r->answers_ignored ? "true" : "false");
 		json_str(stdout, w->port_conf);
-		printf(",\"observations\":%zu,\"confirmed_shutdown_of\":", w->nobs);
+		printf(",\"observations\":%zu,\"lb_observed\":%s,\"confirmed_shutdown_of\":",
+		       w->nobs, low_seen(w) ? "true" : "false");
 		json_types(stdout, w->confirmed_danger);
 		printf(",\"pulled_cable\":");
 		json_str(stdout, p ? pulled : "");
@@ -1092,6 +1114,8 @@ static void print_result(struct wizard *w, const struct cf_result *r)
 	if (r->possible)
 		printf("  not excluded, never seen powered: %s\n",
 		       cf_types_text(r->possible, txt, sizeof(txt)));
+	if (!low_seen(w))
+		printf("Low battery: never seen, so the LB line is not verified (see the section).\n");
 	printf("Pulled cable: %s.\n", pulled);
 	printf("\n# ups.conf section (upscable):\n%s\n", conf);
 	fflush(stdout);

@@ -224,12 +224,21 @@ run_case()
 		unlike "$(section "$out")" '(OL|LB|CP) = ' "cable $C_SPEC: no overrides"
 	fi
 	contains "$(section "$out")" "port = $SIM_PORT" "cable $C_SPEC: ups.conf names the port"
+	# a section whose LB line was never seen says so, in the section and the JSON
+	if [ "$C_LOW" = y ]; then
+		unlike "$(cat "$out")" "LB NOT VERIFIED" "cable $C_SPEC: low battery seen, LB verified"
+	else
+		contains "$(cat "$out")" "# LB NOT VERIFIED: the battery was never seen low" \
+			"cable $C_SPEC: low battery skipped, the section says LB is not verified"
+	fi
 	# the recording gives the same answer, as text and as JSON
 	"$UPSCABLE" -R "$rec" -n wiz >"$T/replay-$C_TRUE.txt" 2>&1
 	is "$(section "$T/replay-$C_TRUE.txt")" "$(section "$out")" \
 		"cable $C_SPEC: the recording replays to the same ups.conf section"
 	json=$("$UPSCABLE" -R "$rec" -n wiz -j 2>&1)
 	like "$json" "\"upstype\":$want_type," "cable $C_SPEC: JSON replay says upstype $want_type"
+	like "$json" "\"lb_observed\":$([ "$C_LOW" = y ] && echo true || echo false)," \
+		"cable $C_SPEC: JSON replay says whether low battery was seen"
 	like "$json" "\"result\":\"$([ -n "$want_ov" ] && echo override || echo upstype)\"" \
 		"cable $C_SPEC: JSON replay says what kind of answer"
 	# safety: every shutdown signal of the true cable was confirmed on mains
