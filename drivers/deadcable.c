@@ -57,6 +57,19 @@ const char *deadcable_pulled_reads(const struct cable_profile *p, char *buf, siz
 	return buf;
 }
 
+enum deadcable_pulled deadcable_pulled_outcome(const struct cable_profile *p, char *reads,
+					       size_t len)
+{
+	struct deadcable_config dc;
+	struct line_cond cond;
+
+	deadcable_config_defaults(&dc);
+	deadcable_pulled_reads(p, reads, len);
+	if (deadcable_condition(&dc, p, &cond))
+		return DEADCABLE_PULLED_CAUGHT;
+	return strcmp(reads, "OL") ? DEADCABLE_PULLED_PUBLISHED : DEADCABLE_PULLED_UNNOTICED;
+}
+
 void deadcable_init(struct deadcable *dc)
 {
 	memset(dc, 0, sizeof(*dc));

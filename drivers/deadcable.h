@@ -82,6 +82,18 @@ bool deadcable_condition(const struct deadcable_config *cfg, const struct cable_
  * "OB LB" (critical), "OB", "OL LB" or "OL". For -h and the docs. */
 const char *deadcable_pulled_reads(const struct cable_profile *p, char *buf, size_t len);
 
+/* What a pulled cable comes to under profile p with the default
+ * configuration: held as a suspected pulled cable (stale, no shutdown),
+ * unnoticed (it reads OL), or published as it reads (not critical).
+ * reads gets deadcable_pulled_reads(). For -h and the cable wizard. */
+enum deadcable_pulled {
+	DEADCABLE_PULLED_CAUGHT,
+	DEADCABLE_PULLED_UNNOTICED,
+	DEADCABLE_PULLED_PUBLISHED,
+};
+enum deadcable_pulled deadcable_pulled_outcome(const struct cable_profile *p, char *reads,
+					       size_t len);
+
 void deadcable_init(struct deadcable *dc);
 
 /* Feed one reading of the input lines; returns the new state. */

@@ -100,18 +100,19 @@ void options_print_vars(void)
 /* What a pulled cable (every input clear) does under a profile. */
 static const char *pulled_cable_text(const struct cable_profile *p, char *buf, size_t len)
 {
-	struct deadcable_config dc;
-	struct line_cond c;
 	char reads[16];
 
-	deadcable_config_defaults(&dc);
-	deadcable_pulled_reads(p, reads, sizeof(reads));
-	if (deadcable_condition(&dc, p, &c))
+	switch (deadcable_pulled_outcome(p, reads, sizeof(reads))) {
+	case DEADCABLE_PULLED_CAUGHT:
 		snprintf(buf, len, "\"%s\": caught by deadcable (stale data; no shutdown at start-up, at run time only after deadcablehold)", reads);
-	else if (!strcmp(reads, "OL"))
+		break;
+	case DEADCABLE_PULLED_UNNOTICED:
 		snprintf(buf, len, "\"OL\": goes unnoticed (check the cable)");
-	else
+		break;
+	case DEADCABLE_PULLED_PUBLISHED:
 		snprintf(buf, len, "\"%s\": not critical, published as such", reads);
+		break;
+	}
 	return buf;
 }
 

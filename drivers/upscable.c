@@ -948,19 +948,24 @@ static const struct cable_profile *result_profile(const struct cf_result *r)
 /* What the chosen profile makes of a pulled cable (every line clear). */
 static void pulled_text(const struct cable_profile *p, char *buf, size_t len)
 {
-	struct deadcable_config dc;
-	struct line_cond cond;
 	char reads[16];
 
-	deadcable_config_defaults(&dc);
-	deadcable_pulled_reads(p, reads, sizeof(reads));
-	if (deadcable_condition(&dc, p, &cond))
+	switch (deadcable_pulled_outcome(p, reads, sizeof(reads))) {
+	case DEADCABLE_PULLED_CAUGHT:
 		snprintf(buf, len, "with the cable pulled every line reads clear, which this profile "
 			 "maps to %s; genericups holds that as a suspected pulled cable (data stale, "
 			 "no shutdown; deadcable = auto, see genericups(8) PULLED CABLE)", reads);
-	else
+		break;
+	case DEADCABLE_PULLED_UNNOTICED:
 		snprintf(buf, len, "with the cable pulled every line reads clear, which this profile "
-			 "maps to %s: not a critical status, so a pulled cable goes unnoticed", reads);
+			 "maps to OL: a pulled cable goes unnoticed");
+		break;
+	case DEADCABLE_PULLED_PUBLISHED:
+		snprintf(buf, len, "with the cable pulled every line reads clear, which this profile "
+			 "maps to %s: not critical, so genericups publishes it as it reads (no "
+			 "shutdown)", reads);
+		break;
+	}
 }
 
 /* Was the battery ever seen low? Without it the LB line is the base type's guess. */

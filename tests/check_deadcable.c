@@ -38,6 +38,12 @@ START_TEST(test_profile_table)
 	}
 	cfg.mode = DEADCABLE_OFF;
 	ck_assert(!deadcable_condition(&cfg, p, &c));
+	/* the outcome -h and upscable print follows the same table */
+	ck_assert_int_eq(deadcable_pulled_outcome(p, buf, sizeof(buf)),
+			 covered ? DEADCABLE_PULLED_CAUGHT :
+			 !strcmp(pulled_reads[_i], "OL") ? DEADCABLE_PULLED_UNNOTICED :
+			 DEADCABLE_PULLED_PUBLISHED);
+	ck_assert_str_eq(buf, pulled_reads[_i]);
 }
 END_TEST
 
