@@ -652,8 +652,11 @@ static void ms_refresh(void)
 	ms_cable_read(&l);
 	if (l.gone && !sim.lines.gone)
 		sim.gone_count++;	/* like an unplugged adapter: open fds never work again */
-	if (sim.have_content)
+	if (sim.have_content) {
 		ms_count_change(sim.lines.inputs, l.inputs, l.pulses);
+		if (l.inputs != sim.lines.inputs)
+			ms_log("LINES 0x%03x 0x%03x", sim.lines.inputs, l.inputs);
+	}
 	sim.lines = l;
 	memcpy(sim.content, buf, len);
 	sim.content_len = len;

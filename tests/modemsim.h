@@ -92,6 +92,11 @@
  *   CLOSE                  a fake fd was closed
  *   TIOCMSET 0x%03x        value as passed; likewise TIOCMBIS, TIOCMBIC
  *   TIOCMGET 0x%03x        only with MODEMSIM_LOG_READS=1; the answer
+ *   LINES 0x%03x 0x%03x    the input levels changed (before, after) as
+ *                          this process's port saw them: the edges its chip
+ *                          counted. A state file rewritten twice between two
+ *                          reads shows no change, as a pulse between two
+ *                          samples of the hardware.
  *   TCSBRK <arg>           arg 0 = a 250 ms BREAK, else a drain (no-op)
  *   TCSBRKP <arg>          BREAK of arg * 100 ms (0 = 250 ms)
  *   TIOCSBRK / TIOCCBRK    BREAK on / off (BREAK= in the outputs file)

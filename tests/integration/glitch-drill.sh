@@ -62,18 +62,43 @@ stat_of()
 		awk -v k="$1" '$1 == "SETINFO" && $2 == k { gsub(/"/, "", $3); print $3 }'
 }
 
+# sim_log_lines: how many lines the shim's log has now (0 on our sim: port)
+sim_log_lines()
+{
+	if [ -f "$SIM_LOG" ]; then wc -l <"$SIM_LOG"; else echo 0; fi
+}
+
+# seen_pulses FROM: CTS and DCD pulses the driver's port saw since log line
+# FROM (its falling edges in the shim's LINES events): the pulses its chip
+# counted. A pulse that came and went between two reads of the state file is
+# not among them, as one between two samples of real hardware.
+seen_pulses()
+{
+	local n=0 _ts pid ev before after fell
+	[ -f "$SIM_LOG" ] || { echo 0; return; }
+	while read -r _ts pid ev before after; do
+		[ "$pid" = "$DRIVER_PID" ] && [ "$ev" = LINES ] || continue
+		fell=$((before & ~after))
+		n=$((n + ((fell & 0x020) != 0) + ((fell & 0x040) != 0)))
+	done < <(tail -n +"$(($1 + 1))" "$SIM_LOG")
+	echo "$n"
+}
+
 # run_group NAME LINES WIDTH GAP: PULSES pulses, prints diagnostics, sets
 # PUB (published pulses) and PUB_LB (broadcasts with LB).
 run_group()
 {
+	local from
 	WIDTHS=
 	sock_mark
+	from=$(sim_log_lines)
 	for _ in $(seq "$PULSES"); do
 		pulse "$2" "$3"
 		read -r -t "$4" -u "$SLP" _
 	done
 	sleep 0.3
 	read -r PUB PUB_LB < <(published)
+	SEEN=$(seen_pulses "$from")
 	diag "$(printf '%-4s %5s s: pulses sent %d, published %d (LB %d), width us %s' \
 		"$1" "$3" "$PULSES" "$PUB" "$PUB_LB" \
 		"$(tr ' ' '\n' <<<"$WIDTHS" | sort -n | awk 'NF { a[n++] = $1 } END { printf "min %d max %d", a[0], a[n-1] }')")"
@@ -87,7 +112,7 @@ groups()
 {
 	local gob=$1 glb=$2 eob=$3 elb=$4 eboth=$5 width
 	shift 5
-	PUB5=0
+	PUB5=0 SEEN5=0
 	for width in "$@"; do
 		run_group OB "CTS=0 DCD=1" "$width" "$gob"
 		check_group OB "$width" "$eob" 1
@@ -103,6 +128,7 @@ check_group()
 {
 	if [ "$2" = 0.005 ]; then
 		PUB5=$((PUB5 + PUB * $4))
+		SEEN5=$((SEEN5 + SEEN))
 	elif [ "$PUB" != "$3" ]; then
 		GROUP_FAIL+="$1 $2 s: $PUB/$3 published; "
 	fi
@@ -164,7 +190,12 @@ is "$GROUP_FAIL" "" "zero delays: every 100/500 ms pulse published"
 if [ "${USE_SIMPORT:-0}" = 1 ]; then
 	is "$PUB5" "$((4 * PULSES))" "zero delays: every 5 ms pulse published (sim: port)"
 else
-	is "$((PUB5 + missed))" "$((4 * PULSES))" "zero delays: each 5 ms line pulse published or counted missed"
+	# every pulse the port saw is accounted for; one wholly between two
+	# reads of the state file is not seen by the port either
+	diag "zero delays: 5 ms line pulses sent $((4 * PULSES)), seen by the port $SEEN5"
+	ok "zero delays: the port saw most 5 ms pulses (the check below is not vacuous)" \
+		test "$SEEN5" -ge "$((2 * PULSES))"
+	is "$((PUB5 + missed))" "$SEEN5" "zero delays: each 5 ms line pulse the port saw published or counted missed"
 	# a pulse wholly between two reads (the shim moves the counters only)
 	# must show in driver.stats.pulses.missed without another level change
 	sim_set "$OL_LINES PULSE=CTS"
