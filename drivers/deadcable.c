@@ -53,7 +53,8 @@ const char *deadcable_pulled_reads(const struct cable_profile *p, char *buf, siz
 {
 	struct ups_conditions c = status_from_lines(p, 0);
 
-	snprintf(buf, len, "%s%s", c.ol ? "OL" : "OB", c.lb ? " LB" : "");
+	/* NUT's order, as ups.status says it */
+	snprintf(buf, len, "%s%s", c.lb ? "LB " : "", c.ol ? "OL" : "OB");
 	return buf;
 }
 

@@ -79,7 +79,7 @@ bool deadcable_condition(const struct deadcable_config *cfg, const struct cable_
 			 struct line_cond *cond);
 
 /* What a pulled cable (every input clear) reads as under profile p:
- * "OB LB" (critical), "OB", "OL LB" or "OL". For -h and the docs. */
+ * "LB OB" (critical), "OB", "LB OL" or "OL", as ups.status says them. */
 const char *deadcable_pulled_reads(const struct cable_profile *p, char *buf, size_t len);
 
 /* What a pulled cable comes to under profile p with the default

@@ -372,7 +372,7 @@ static void deadcable_report(struct driver *d, enum deadcable_state was, uint64_
 	}
 	if (is == DEADCABLE_SUSPECT_START || is == DEADCABLE_SUSPECT_PULLED) {
 		log_msg(&d->log, LOG_WARNING, "port %s: %s: the cable looks disconnected or the "
-			"UPS's interface unpowered; publishing stale data instead of \"OB LB\" %s",
+			"UPS's interface unpowered; publishing stale data instead of \"LB OB\" %s",
 			d->cfg.port, is == DEADCABLE_SUSPECT_START ?
 			"every input line the profile reads is clear at start-up" :
 			"every input line the profile reads went clear at once",

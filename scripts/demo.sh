@@ -4,7 +4,7 @@
 # The power-failure demo: builds genericups, runs it on a simulated line
 # source (a Tripp-Lite Lan 2.2 cable, upstype 5), serves it through the real
 # NUT upsd, and prints what upsc sees while a scripted power failure goes
-# OL -> OB -> OB LB -> OL. Nothing outside ./_demo is touched but the
+# OL -> OB -> LB OB -> OL. Nothing outside ./_demo is touched but the
 # Debian packages it installs.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -16,9 +16,9 @@
 
 /* spec 11.3: what every input clear reads, per upstype */
 static const char *const pulled_reads[CABLE_NTYPES] = {
-	"OL", "OL", "OL", "OL", "OB LB", "OB LB", "OB LB", "OB LB", "OB LB", "OL",
-	"OB LB", "OL LB", "OL", "OB LB", "OB LB", "OB LB", "OB LB", "OB LB", "OB",
-	"OB LB", "OL", "OB LB", "OB LB", "OB LB",
+	"OL", "OL", "OL", "OL", "LB OB", "LB OB", "LB OB", "LB OB", "LB OB", "OL",
+	"LB OB", "LB OL", "OL", "LB OB", "LB OB", "LB OB", "LB OB", "LB OB", "OB",
+	"LB OB", "OL", "LB OB", "LB OB", "LB OB",
 };
 
 START_TEST(test_profile_table)
@@ -27,7 +27,7 @@ START_TEST(test_profile_table)
 	struct deadcable_config cfg;
 	struct line_cond c = { 0, 0 };
 	char buf[16];
-	bool covered = !strcmp(pulled_reads[_i], "OB LB");
+	bool covered = !strcmp(pulled_reads[_i], "LB OB");
 
 	deadcable_config_defaults(&cfg);
 	ck_assert_str_eq(deadcable_pulled_reads(p, buf, sizeof(buf)), pulled_reads[_i]);
