@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +75,14 @@ struct wizard {
 	FILE *rec;
 	bool quiet;			/* replaying: no remarks, only the result */
 	const char *prompt;		/* the question waiting for an answer, or NULL */
+	sigset_t wait_mask;		/* the signal mask while waiting (stops unblocked) */
 };
+
+/* The wizard whose port an early exit (die, a stop signal) must leave
+ * holding no shutdown signal: exit(3) and signal handlers take no argument.
+ * NULL when no port is open, or once the walk has ended. */
+static struct wizard *exit_guard;
+static volatile sig_atomic_t stop_signal;	/* SIGINT, SIGTERM or SIGHUP seen */
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -219,6 +227,7 @@ static bool wait_input(struct wizard *w, int ms, bool want_stdin)
 		};
 		int timeout = LIVE_READ_MS, rc;
 		uint64_t t = now_ms();
+		struct timespec ts;
 
 		if (ms >= 0 && t >= end)
 			return false;
@@ -226,9 +235,14 @@ static bool wait_input(struct wizard *w, int ms, bool want_stdin)
 			timeout = (int)(end - t);
 		if (!w->open)
 			p[1].fd = -1;
-		rc = poll(p, 2, timeout);
+		ts = (struct timespec){ timeout / 1000, (long)(timeout % 1000) * 1000000 };
+		/* the stop signals are let in only here: a stop is seen right after */
+		rc = ppoll(p, 2, &ts, &w->wait_mask);
 		if (rc < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
+		if (stop_signal)
+			die("stopped by %s before the wizard ended (nothing was decided)",
+			    strsignal(stop_signal));
 		if (w->open) {
 			if (rc > 0 && (p[1].revents & POLLIN))
 				w->src.ops->watch_ack(&w->src);
@@ -369,6 +383,58 @@ static uint32_t candidates(const struct wizard *w)
 	uint32_t f = fitting(w);
 
 	return (f & w->allowed) ? f & w->allowed : f;
+}
+
+/* At exit: nobody watches the UPS any more and the port keeps its lines
+ * after close (HUPCL is off), so hold nothing that an upstype the lines do
+ * not exclude takes for its shutdown signal. */
+static void exit_hold_safely(void)
+{
+	struct wizard *w = exit_guard;
+	uint32_t danger;
+	unsigned h;
+	char was[24], now[24];
+
+	exit_guard = NULL;
+	if (w == NULL || !w->open)
+		return;
+	h = cf_hold_power(fitting(w), w->prev, w->prev, &danger);
+	if (h == w->prev || w->src.ops->set(&w->src, h) < 0)
+		return;
+	fprintf(stderr, PROG ": port %s: on exit, holding %s instead of %s (a shutdown "
+		"signal of a cable that still fits)\n", w->port, mask_text(h, now, sizeof(now)),
+		mask_text(w->prev, was, sizeof(was)));
+	w->prev = h;
+}
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* SIGINT, SIGTERM, SIGHUP end the wizard through die(), so that the exit
+ * handler runs; they are blocked but while waiting (wait_input). One
+ * ignored when the wizard started (nohup, a background job) stays so. */
+static void catch_stop_signals(struct wizard *w)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	sigset_t block;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;	/* no SA_RESTART: the wait returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&block, sigs[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, &w->wait_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigdelset(&w->wait_mask, sigs[i]);
 }
 
 /* The outputs under which the lines said the most (the likely cable power),
@@ -842,6 +908,7 @@ static void open_port(struct wizard *w)
 	if (w->src.ops->open(&w->src, err, sizeof(err)) < 0)
 		die("%s", err);
 	w->open = true;
+	exit_guard = w;
 	/* open(2) raised DTR and RTS (the tty layer does): drop them at once */
 	set_outputs(w, 0);
 	w->reported = w->src.caps.reported;
@@ -1283,9 +1350,12 @@ static void walk(struct wizard *w)
 		const struct cable_profile *p = result_profile(&r);
 		unsigned cp = (unsigned)p->cp & (ML_DTR | ML_RTS);
 
-		if (cf_shutdown_types(w->prev, cp, 1u << r.type) == 0 && r.kind == CF_RES_TYPE)
+		if (cf_shutdown_types(w->prev, cp, 1u << r.type) == 0 && r.kind == CF_RES_TYPE) {
 			set_outputs(w, cp);
+			exit_guard = NULL;	/* the answer's cable power stays */
+		}
 	}
+	exit_hold_safely();	/* else: nothing decided holds a shutdown signal */
 	print_result(w, &r);
 }
 
@@ -1388,6 +1458,8 @@ int main(int argc, char **argv)
 			die("cannot write recording %s: %s", w.cfg.record, strerror(errno));
 		record(&w, RECORD_MAGIC);
 	}
+	atexit(exit_hold_safely);
+	catch_stop_signals(&w);
 	walk(&w);
 	if (w.open) {
 		w.src.ops->watch_stop(&w.src);

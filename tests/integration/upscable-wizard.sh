@@ -293,4 +293,39 @@ out=$({ printf '\n\n\n%0512dy\n' 0; } | LD_PRELOAD=$MODEMSIM_SO MODEMSIM_PORT=$S
 contains "$out" "too long to be an answer" "an overlong answer is refused aloud"
 is "$(grep -cE 'TIOCM(SET|BIS) 0x00[2-7]' "$SIM_LOG")" 0 \
 	"the tail of an overlong answer confirms no line"
+
+# A wizard that ends early (input ended, Ctrl-C, kill) leaves no shutdown
+# signal raised: the port keeps its lines after close (HUPCL is off), so a
+# confirmed DTR (the SD of upstypes 7, 10, 12, 22) held at exit would be
+# obeyed at the next power failure. Cable 1 reads nothing on mains, so every
+# one of those types still fits when the wizard stops.
+last_set() { grep -oE 'TIOCMSET 0x[0-9a-f]+' "$SIM_LOG" | tail -n 1 | awk '{print $2}'; }
+sim_init early
+printf 'UPS=mains\n' >"$SIM_STATE"
+: >"$SIM_LOG"
+out=$(printf '\n\n\ny\n' | LD_PRELOAD=$MODEMSIM_SO MODEMSIM_PORT=$SIM_PORT \
+	MODEMSIM_STATE=$SIM_STATE MODEMSIM_LOG=$SIM_LOG MODEMSIM_CABLE=1 MODEMSIM_CHIP=8250 \
+	timeout 30 "$UPSCABLE" -p "$SIM_PORT" -s 100 2>&1)
+contains "$out" "input ended before the wizard did" "input ended after a confirmed DTR trial"
+contains "$(cat "$SIM_LOG")" "TIOCMSET 0x002" "the confirmed DTR was raised"
+unlike "$(last_set)" "^0x002$" "input ended: DTR (a fitting type's shutdown signal) not left raised"
+# (SIGINT: a background job of a script ignores it; the wizard keeps that)
+for sig in TERM HUP; do
+	: >"$SIM_LOG"
+	rm -f "$T/early.fifo" && mkfifo "$T/early.fifo"
+	LD_PRELOAD=$MODEMSIM_SO MODEMSIM_PORT=$SIM_PORT MODEMSIM_STATE=$SIM_STATE \
+		MODEMSIM_LOG=$SIM_LOG MODEMSIM_CABLE=1 MODEMSIM_CHIP=8250 \
+		"$UPSCABLE" -p "$SIM_PORT" -s 100 <"$T/early.fifo" >"$T/early-$sig.txt" 2>&1 &
+	wpid=$!
+	exec 7>"$T/early.fifo"	# held open: the wizard waits at the next question
+	printf '\n\n\ny\n' >&7
+	wait_for 20 grep -q 'may I raise RTS' "$T/early-$sig.txt"
+	kill -"$sig" "$wpid"
+	wait_for 20 bash -c '! kill -0 "$1" 2>/dev/null' _ "$wpid" || kill -KILL "$wpid"
+	wait "$wpid"
+	rc=$?
+	exec 7>&-
+	unlike "$(last_set)" "^0x002$" "SIG$sig: DTR (a fitting type's shutdown signal) not left raised"
+	is "$rc" 1 "SIG$sig: the wizard exits 1 ($(tail -n 1 "$T/early-$sig.txt"))"
+done
 done_testing
