@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,16 +76,17 @@ struct wizard {
 	FILE *rec;
 	bool quiet;			/* replaying: no remarks, only the result */
 	const char *prompt;		/* the question waiting for an answer, or NULL */
-	sigset_t wait_mask;		/* the signal mask while waiting (stops unblocked) */
+	int sigfd;			/* signalfd of SIGINT, SIGTERM, SIGHUP; -1: none */
 };
 
 /* The wizard whose port an early exit (die, a stop signal) must leave
  * holding no shutdown signal: exit(3) and signal handlers take no argument.
  * NULL when no port is open, or once the walk has ended. */
-static struct wizard *exit_guard;
-static volatile sig_atomic_t stop_signal;	/* SIGINT, SIGTERM or SIGHUP seen */
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die_port(struct wizard *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+static void hold_safe_at_exit(struct wizard *w);
 
 /* Copy src into dst of len bytes, cut to fit. */
 static void copy_str(char *dst, size_t len, const char *src)
@@ -97,16 +99,21 @@ static void copy_str(char *dst, size_t len, const char *src)
 	dst[n] = '\0';
 }
 
+static void vsay_error(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, PROG ": ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 static void die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, PROG ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay_error(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 
@@ -200,7 +207,7 @@ static void read_lines(struct wizard *w, bool show)
 
 	rc = w->src.ops->get(&w->src, &bits);
 	if (rc < 0)
-		die("port %s: reading the lines (TIOCMGET) failed: %s", w->port, strerror(-rc));
+		die_port(w, "port %s: reading the lines (TIOCMGET) failed: %s", w->port, strerror(-rc));
 	bits &= ML_INPUTS;
 	if (w->have_bits && bits != w->bits) {
 		for (i = 0; i < CABLE_NINPUTS; i++)
@@ -221,13 +228,14 @@ static bool wait_input(struct wizard *w, int ms, bool want_stdin)
 	uint64_t end = ms < 0 ? 0 : now_ms() + (uint64_t)ms;
 
 	for (;;) {
-		struct pollfd p[2] = {
+		struct pollfd p[3] = {
 			{ .fd = want_stdin ? 0 : -1, .events = POLLIN },
 			{ .fd = w->watch_fd, .events = POLLIN },
+			{ .fd = w->sigfd, .events = POLLIN },
 		};
 		int timeout = LIVE_READ_MS, rc;
 		uint64_t t = now_ms();
-		struct timespec ts;
+		struct signalfd_siginfo si;
 
 		if (ms >= 0 && t >= end)
 			return false;
@@ -235,14 +243,13 @@ static bool wait_input(struct wizard *w, int ms, bool want_stdin)
 			timeout = (int)(end - t);
 		if (!w->open)
 			p[1].fd = -1;
-		ts = (struct timespec){ timeout / 1000, (long)(timeout % 1000) * 1000000 };
-		/* the stop signals are let in only here: a stop is seen right after */
-		rc = ppoll(p, 2, &ts, &w->wait_mask);
+		rc = poll(p, 3, timeout);
 		if (rc < 0 && errno != EINTR)
-			die("poll: %s", strerror(errno));
-		if (stop_signal)
-			die("stopped by %s before the wizard ended (nothing was decided)",
-			    strsignal(stop_signal));
+			die_port(w, "poll: %s", strerror(errno));
+		if (rc > 0 && (p[2].revents & POLLIN) &&
+		    read(w->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			die_port(w, "stopped by %s before the wizard ended (nothing was decided)",
+				 strsignal((int)si.ssi_signo));
 		if (w->open) {
 			if (rc > 0 && (p[1].revents & POLLIN))
 				w->src.ops->watch_ack(&w->src);
@@ -293,7 +300,7 @@ static void read_answer(struct wizard *w, char *ans, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			die("input ended before the wizard did (nothing was decided)");
+			die_port(w, "input ended before the wizard did (nothing was decided)");
 		w->inlen += (size_t)n;
 	}
 }
@@ -333,7 +340,7 @@ static void set_outputs(struct wizard *w, unsigned outputs)
 	int rc = w->src.ops->set(&w->src, outputs);
 
 	if (rc < 0)
-		die("port %s: raising %s (TIOCMSET) failed: %s", w->port,
+		die_port(w, "port %s: raising %s (TIOCMSET) failed: %s", w->port,
 		    mask_text(outputs, m, sizeof(m)), strerror(-rc));
 	w->prev = outputs;
 }
@@ -344,7 +351,7 @@ static void add_obs(struct wizard *w, enum cf_state st)
 	struct cf_obs *o;
 
 	if (w->nobs >= CF_MAX_OBS)
-		die("too many observations (%d)", CF_MAX_OBS);
+		die_port(w, "too many observations (%d)", CF_MAX_OBS);
 	read_lines(w, false);
 	o = &w->obs[w->nobs++];
 	o->state = st;
@@ -388,15 +395,13 @@ static uint32_t candidates(const struct wizard *w)
 /* At exit: nobody watches the UPS any more and the port keeps its lines
  * after close (HUPCL is off), so hold nothing that an upstype the lines do
  * not exclude takes for its shutdown signal. */
-static void exit_hold_safely(void)
+static void hold_safe_at_exit(struct wizard *w)
 {
-	struct wizard *w = exit_guard;
 	uint32_t danger;
 	unsigned h;
 	char was[24], now[24];
 
-	exit_guard = NULL;
-	if (w == NULL || !w->open)
+	if (!w->open)
 		return;
 	h = cf_hold_power(fitting(w), w->prev, w->prev, &danger);
 	if (h == w->prev || w->src.ops->set(&w->src, h) < 0)
@@ -407,34 +412,38 @@ static void exit_hold_safely(void)
 	w->prev = h;
 }
 
-static void on_stop_signal(int sig)
+/* An error while the port may be open: hold nothing dangerous, then exit. */
+static void die_port(struct wizard *w, const char *fmt, ...)
 {
-	stop_signal = sig;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay_error(fmt, ap);
+	va_end(ap);
+	hold_safe_at_exit(w);
+	exit(1);
 }
 
-/* SIGINT, SIGTERM, SIGHUP end the wizard through die(), so that the exit
- * handler runs; they are blocked but while waiting (wait_input). One
- * ignored when the wizard started (nohup, a background job) stays so. */
+/* SIGINT, SIGTERM, SIGHUP are read from a signalfd in the one wait
+ * (wait_input) and end the wizard through die_port(), which holds nothing
+ * dangerous first. One ignored when the wizard started (nohup, a background
+ * job) stays so. */
 static void catch_stop_signals(struct wizard *w)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa, old;
+	struct sigaction old;
 	sigset_t block;
 	size_t i;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;	/* no SA_RESTART: the wait returns EINTR */
-	sigemptyset(&sa.sa_mask);
 	sigemptyset(&block);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-			continue;
-		sigaction(sigs[i], &sa, NULL);
-		sigaddset(&block, sigs[i]);
-	}
-	sigprocmask(SIG_BLOCK, &block, &w->wait_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigdelset(&w->wait_mask, sigs[i]);
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaddset(&block, sigs[i]);
+	if (sigprocmask(SIG_BLOCK, &block, NULL) < 0)
+		die("sigprocmask: %s", strerror(errno));
+	w->sigfd = signalfd(-1, &block, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (w->sigfd < 0)
+		die("signalfd: %s", strerror(errno));
 }
 
 /* The outputs under which the lines said the most (the likely cable power),
@@ -908,7 +917,6 @@ static void open_port(struct wizard *w)
 	if (w->src.ops->open(&w->src, err, sizeof(err)) < 0)
 		die("%s", err);
 	w->open = true;
-	exit_guard = w;
 	/* open(2) raised DTR and RTS (the tty layer does): drop them at once */
 	set_outputs(w, 0);
 	w->reported = w->src.caps.reported;
@@ -1314,7 +1322,7 @@ static void walk(struct wizard *w)
 {
 	struct cf_result r;
 	char ans[16];
-	bool ok;
+	bool ok, keep = false;
 
 	say(PROG ": which upstype is this cable? The wizard watches the lines while you "
 	    "unplug the UPS.\nRun it with nothing important plugged into the UPS.\n\n");
@@ -1352,10 +1360,11 @@ static void walk(struct wizard *w)
 
 		if (cf_shutdown_types(w->prev, cp, 1u << r.type) == 0 && r.kind == CF_RES_TYPE) {
 			set_outputs(w, cp);
-			exit_guard = NULL;	/* the answer's cable power stays */
+			keep = true;	/* the answer's cable power stays */
 		}
 	}
-	exit_hold_safely();	/* else: nothing decided holds a shutdown signal */
+	if (!keep)
+		hold_safe_at_exit(w);	/* nothing decided holds a shutdown signal */
 	print_result(w, &r);
 }
 
@@ -1437,6 +1446,7 @@ int main(int argc, char **argv)
 	log_init(&w.log, PROG);
 	w.allowed = CF_ALL_TYPES;
 	w.watch_fd = -1;
+	w.sigfd = -1;
 	w.reported = ML_INPUTS;
 	if (w.cfg.list) {
 		list_ports();
@@ -1458,7 +1468,6 @@ int main(int argc, char **argv)
 			die("cannot write recording %s: %s", w.cfg.record, strerror(errno));
 		record(&w, RECORD_MAGIC);
 	}
-	atexit(exit_hold_safely);
 	catch_stop_signals(&w);
 	walk(&w);
 	if (w.open) {
