@@ -363,6 +363,11 @@ static void drop_privileges(struct driver *d)
 	if (d->cfg.chroot_dir) {
 		if (chroot(d->cfg.chroot_dir) < 0 || chdir("/") < 0)
 			log_fatal_errno(&d->log, "chroot %s", d->cfg.chroot_dir);
+		/* the identity is resolved again at every reopen, from sysfs */
+		if (d->usb && access("/sys/bus/usb/devices", R_OK) < 0)
+			log_msg(&d->log, LOG_WARNING, "port %s: no /sys/bus/usb/devices in chroot "
+				"%s: the adapter cannot be found again after an unplug (mount /sys "
+				"and /dev there, or drop -r)", d->cfg.port, d->cfg.chroot_dir);
 	}
 	if (pw->pw_uid == 0)
 		return;
