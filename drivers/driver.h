@@ -66,6 +66,9 @@ struct driver {
 	uint64_t next_read_ms;		/* polling, safety read, or reopen */
 	uint32_t reopen_backoff_ms;
 	struct line_counts counts;
+	/* per input (cable_inputs order): an edge counted before the read of
+	 * the levels saw it (the two ioctls are not one atomic read) */
+	uint8_t counted_ahead[CABLE_NINPUTS];
 	bool have_counts;
 	unsigned long missed_pulses;
 	enum port_family logged_family;	/* what the port log line last said */

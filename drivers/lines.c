@@ -34,6 +34,7 @@ int lines_open(struct driver *d, char *err, size_t errlen)
 	/* counters that never move (cp210x) would hide missed pulses */
 	d->have_counts = d->src.caps.counters &&
 			 d->src.ops->counts(&d->src, &d->counts) == 0;
+	memset(d->counted_ahead, 0, sizeof(d->counted_ahead));
 	return 0;
 }
 
@@ -132,15 +133,31 @@ static void count_missed_pulses(struct driver *d, unsigned old_bits, unsigned ne
 	for (i = 0; i < CABLE_NINPUTS; i++) {
 		uint32_t was = *(const uint32_t *)((const char *)&d->counts + off[i]);
 		uint32_t is = *(const uint32_t *)((const char *)&c + off[i]);
-		uint32_t seen = ((old_bits ^ new_bits) & cable_inputs[i].bit) ? 1 : 0;
-		uint32_t delta = is - was;
+		unsigned bit = cable_inputs[i].bit;
+		uint32_t seen = ((old_bits ^ new_bits) & bit) ? 1 : 0;
+		uint32_t delta = is - was, avail;
+		bool both_edges = (d->src.caps.wake_rise & d->src.caps.wake_fall & bit) != 0;
 
-		/* the counter moved more than the level change we saw: pulses we missed */
-		if (delta > seen) {
-			d->missed_pulses += (delta - seen + 1) / 2;
+		if (!both_edges) {
+			/* one counted edge per pulse (8250 and cdc-acm RI) */
+			if (delta > seen) {
+				d->missed_pulses += (delta - seen + 1) / 2;
+				log_msg(&d->log, LOG_NOTICE, "line %s changed %u time(s) between "
+					"two reads", cable_inputs[i].name, delta);
+			}
+			continue;
+		}
+		/* Counted edges the levels do not explain. The counters may be read
+		 * just after an edge the levels were read just before: an odd one
+		 * waits for the next read to see its level change. */
+		avail = d->counted_ahead[i] + delta;
+		avail = avail > seen ? avail - seen : 0;
+		if (avail >= 2) {
+			d->missed_pulses += avail / 2;
 			log_msg(&d->log, LOG_NOTICE, "line %s changed %u time(s) between two reads",
 				cable_inputs[i].name, delta);
 		}
+		d->counted_ahead[i] = (uint8_t)(avail % 2);
 	}
 	d->counts = c;
 }

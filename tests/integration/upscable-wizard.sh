@@ -313,8 +313,11 @@ unlike "$(last_set)" "^0x002$" "input ended: DTR (a fitting type's shutdown sign
 for sig in TERM HUP; do
 	: >"$SIM_LOG"
 	rm -f "$T/early.fifo" && mkfifo "$T/early.fifo"
+	# default dispositions: a suite started under nohup passes SIGHUP ignored,
+	# and the wizard rightly keeps a signal ignored at its start
 	LD_PRELOAD=$MODEMSIM_SO MODEMSIM_PORT=$SIM_PORT MODEMSIM_STATE=$SIM_STATE \
 		MODEMSIM_LOG=$SIM_LOG MODEMSIM_CABLE=1 MODEMSIM_CHIP=8250 \
+		env --default-signal=HUP,TERM \
 		"$UPSCABLE" -p "$SIM_PORT" -s 100 <"$T/early.fifo" >"$T/early-$sig.txt" 2>&1 &
 	wpid=$!
 	exec 7>"$T/early.fifo"	# held open: the wizard waits at the next question
